@@ -1,1 +1,90 @@
+"""The registry: one `ResourceStore` per served resource, built by `build_registry`.
 
+The Service strategy comes from `kubesvc.registry.service.ServiceStrategy(config, store)` (the
+allocation hooks of issue 4) when that module is present, else the plain strategy of
+`registry/kinds.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+
+from kubesvc.api import errors, scheme
+from kubesvc.api.scheme import ResourceInfo
+from kubesvc.registry.generic import NamespaceResourceStore, ResourceStore
+from kubesvc.registry.kinds import strategy_for
+from kubesvc.registry.strategy import Strategy, apply_defaults
+from kubesvc.storage.interface import Store
+
+log = logging.getLogger(__name__)
+
+# Namespaces kube-apiserver creates at start (the `system namespaces` controller).
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+class Registry:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._by_info: dict[ResourceInfo, ResourceStore] = {}
+
+    def add(self, rs: ResourceStore) -> None:
+        self._by_info[rs.info] = rs
+
+    def get(self, info: ResourceInfo) -> ResourceStore:
+        return self._by_info[info]
+
+    def __contains__(self, info: object) -> bool:
+        return info in self._by_info
+
+    def resources(self) -> list[ResourceStore]:
+        return list(self._by_info.values())
+
+    async def ensure_system_namespaces(self) -> None:
+        ns = self.get(scheme.NAMESPACES)
+        for name in SYSTEM_NAMESPACES:
+            obj: dict[str, Any] = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+            apply_defaults(obj)
+            try:
+                await ns.create("", obj)
+            except errors.StatusError as exc:
+                if exc.reason != "AlreadyExists":
+                    raise
+
+
+def _service_strategy(config: Any, store: Store) -> Strategy | None:
+    try:
+        mod = importlib.import_module("kubesvc.registry.service")
+    except ImportError:
+        return None
+    cls = getattr(mod, "ServiceStrategy", None)
+    if cls is None:
+        return None
+    strategy: Strategy = cls(config, store)
+    return strategy
+
+
+def build_registry(
+    store: Store,
+    config: Any = None,
+    *,
+    clock: Callable[[], dt.datetime] | None = None,
+    rng: random.Random | None = None,
+) -> Registry:
+    reg = Registry(store)
+    for info in scheme.ALL:
+        strategy: Strategy | None = None
+        if info == scheme.SERVICES:
+            strategy = _service_strategy(config, store)
+        if strategy is None:
+            strategy = strategy_for(info)
+        cls = NamespaceResourceStore if info == scheme.NAMESPACES else ResourceStore
+        reg.add(cls(info, strategy, store, registry=reg, clock=clock, rng=rng))
+    return reg
+
+
+__all__ = ["SYSTEM_NAMESPACES", "Registry", "build_registry"]

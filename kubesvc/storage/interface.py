@@ -16,6 +16,18 @@ atomically.  The convenience writers (`create`, `update`, `delete`) are transact
 (the API maps it to 410 Expired "too old resource version").
 
 Keys are `str` (`/registry/services/default/web`), values `bytes` (JSON documents).
+
+Precisions and additions made with the backends (see `README.md` beside this file):
+- An empty store is at revision 1, the first write gets 2 (etcd).  A txn that changes nothing
+  does not advance the revision (etcd).  A txn touching one key twice raises ValueError (etcd).
+- `TxnResult.current` is filled on success too (state before the txn).
+- A DELETE event's `kv` has `version` 0 (an etcd tombstone) and the last value; `prev` is the
+  deleted version.  Events of one txn come in key order.
+- `compact(rev)` with `rev <= compacted_revision()` raises CompactedError, with `rev` above the
+  current revision FutureRevisionError.
+- The backends also offer `stats() -> dict`, `start_background_compaction(interval_s,
+  keep_revisions)` and `stop_background_compaction()` (not part of the Protocol, so that a thin
+  etcd adapter need not have them).
 """
 
 from __future__ import annotations
@@ -112,7 +124,8 @@ Op = Put | Delete
 class TxnResult:
     succeeded: bool
     revision: int  # the new revision when succeeded, else the current one
-    # On failure, the current state of every compared key (None when absent), for diagnostics.
+    # The state of every compared key before the txn (None when absent): on failure for
+    # diagnostics, on success e.g. the value a Delete removed.
     current: dict[str, KeyValue | None]
 
 

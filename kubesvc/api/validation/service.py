@@ -1,0 +1,728 @@
+"""Service validation: create, update and status update, rule for rule as kube-apiserver checks.
+
+The rules, field paths, error types and messages are those of pkg/apis/core/validation
+(`ValidateService`, `validateServicePort`, `ValidateServiceClusterIPsRelatedFields`,
+`validateServiceExternalTrafficPolicy`, `validateServiceInternalTrafficFieldsValue`,
+`validateServiceTrafficDistribution`, `validateLoadBalancerClassField`,
+`validateUpgradeDowngradeClusterIPs`/`IPFamilies`, `ValidateLoadBalancerStatus`), Kubernetes
+1.34 with its default feature gates (LoadBalancerIPMode on, AllowServiceLBStatusOnNonLB off,
+PreferSameTrafficDistribution on, StrictIPCIDRValidation off).
+
+Validation runs on a *defaulted* object (see `kubesvc.api.defaults`), and after the registry has
+synchronised `clusterIP`/`clusterIPs` (`defaults.normalize_cluster_ips`); an absent field reads as
+Go's zero value.  Upstream quirks are kept on purpose because clients see them: the
+`spec.LoadBalancerSourceRanges` path with a capital L, the `allocateLoadBalancerNodePorts` path
+without `spec.`, the Go-syntax value of a duplicate port, and the loadBalancerClass check that
+runs twice on update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from kubesvc.api.fields import (
+    ErrorList,
+    FieldPath,
+    duplicate,
+    forbidden,
+    internal,
+    invalid,
+    not_supported,
+    path,
+    required,
+)
+from kubesvc.api.validation.meta import (
+    name_is_dns1035_label,
+    validate_labels,
+    validate_object_meta,
+    validate_object_meta_update,
+)
+from kubesvc.api.validation.names import (
+    FIELD_IMMUTABLE_ERROR_MSG,
+    is_dns1123_subdomain,
+    is_valid_port_name,
+    is_valid_port_num,
+    parse_ip_detailed,
+    validate_cidr,
+    validate_dns1123_label,
+    validate_dns1123_subdomain,
+    validate_ip,
+    validate_qualified_name,
+)
+
+Obj = Mapping[str, Any]
+
+CLUSTER_IP_NONE: Final = "None"
+MAX_CLIENT_IP_SERVICE_AFFINITY_SECONDS: Final = 86400
+ANNOTATION_LOAD_BALANCER_SOURCE_RANGES: Final = "service.beta.kubernetes.io/load-balancer-source-ranges"
+ANNOTATION_TOPOLOGY_MODE: Final = "service.kubernetes.io/topology-mode"
+DEPRECATED_ANNOTATION_TOPOLOGY_AWARE_HINTS: Final = "service.kubernetes.io/topology-aware-hints"
+
+# The sets upstream reports, in the order it reports them (`sets.List` sorts).
+SUPPORTED_SESSION_AFFINITY: Final = ("ClientIP", "None")
+SUPPORTED_SERVICE_TYPES: Final = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")
+SUPPORTED_PORT_PROTOCOLS: Final = ("SCTP", "TCP", "UDP")
+SUPPORTED_EXTERNAL_TRAFFIC_POLICIES: Final = ("Cluster", "Local")
+SUPPORTED_INTERNAL_TRAFFIC_POLICIES: Final = ("Cluster", "Local")
+SUPPORTED_IP_FAMILIES: Final = ("IPv4", "IPv6")
+SUPPORTED_IP_FAMILY_POLICIES: Final = ("PreferDualStack", "RequireDualStack", "SingleStack")
+SUPPORTED_LOAD_BALANCER_IP_MODES: Final = ("Proxy", "VIP")
+# Not sorted upstream: PreferClose first, then the KEP-3015 values (PreferSameTrafficDistribution).
+SUPPORTED_TRAFFIC_DISTRIBUTIONS: Final = ("PreferClose", "PreferSameZone", "PreferSameNode")
+
+_SPEC: Final = path("spec")
+_METADATA: Final = path("metadata")
+
+
+class GoValue:
+    """A bad value that Go prints in its own syntax (`%#v`), e.g. a struct or a typed slice."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"GoValue({self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GoValue) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+
+def _go_quote(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _go_typed_strings(type_name: str, values: Sequence[Any] | None) -> GoValue:
+    """`[]core.IPFamily{"IPv4"}`, `[]string(nil)` ... as `%#v` prints a string slice."""
+    if values is None:
+        return GoValue(f"[]{type_name}(nil)")
+    return GoValue(f"[]{type_name}{{" + ", ".join(_go_quote(str(v)) for v in values) + "}")
+
+
+def _service_port_key(protocol: str, port: int) -> GoValue:
+    """The `core.ServicePort{Protocol, Port}` key of upstream's duplicate-port check, `%#v`-printed."""
+    return GoValue(
+        f'core.ServicePort{{Name:"", Protocol:{_go_quote(protocol)}, AppProtocol:(*string)(nil), '
+        f'Port:{port}, TargetPort:intstr.IntOrString{{Type:0, IntVal:0, StrVal:""}}, NodePort:0}}'
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# reading the dict as Go reads the struct
+
+
+def _spec(svc: Obj) -> Obj:
+    spec = svc.get("spec")
+    return spec if isinstance(spec, Mapping) else {}
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _ports(spec: Obj) -> list[Obj]:
+    return [p if isinstance(p, Mapping) else {} for p in _list(spec.get("ports"))]
+
+
+def is_headless_service(svc: Obj | None) -> bool:
+    """clusterIPs is exactly ["None"]."""
+    if svc is None:
+        return False
+    ips = _list(_spec(svc).get("clusterIPs"))
+    return len(ips) == 1 and ips[0] == CLUSTER_IP_NONE
+
+
+def externally_accessible(svc: Obj) -> bool:
+    spec = _spec(svc)
+    t = spec.get("type")
+    return t in ("LoadBalancer", "NodePort") or (t == "ClusterIP" and bool(_list(spec.get("externalIPs"))))
+
+
+def requests_only_local_traffic(svc: Obj) -> bool:
+    spec = _spec(svc)
+    if spec.get("type") not in ("LoadBalancer", "NodePort"):
+        return False
+    return spec.get("externalTrafficPolicy") == "Local"
+
+
+def needs_health_check(svc: Obj) -> bool:
+    """A LoadBalancer with externalTrafficPolicy Local gets a healthCheckNodePort."""
+    return _spec(svc).get("type") == "LoadBalancer" and requests_only_local_traffic(svc)
+
+
+def _is_ipv6(value: str) -> bool:
+    parsed = parse_ip_detailed(value)
+    return parsed is not None and parsed.ip.version == 6
+
+
+# ---------------------------------------------------------------------------------------------
+# create
+
+
+def validate_service(svc: Obj) -> ErrorList:
+    """ValidateService: the whole object as it would be stored."""
+    meta = svc.get("metadata")
+    meta = meta if isinstance(meta, Mapping) else {}
+    errs = validate_object_meta(meta, namespaced=True, name_fn=name_is_dns1035_label, fld=_METADATA)
+
+    annotations = meta.get("annotations")
+    annotations = annotations if isinstance(annotations, Mapping) else {}
+    if (
+        ANNOTATION_TOPOLOGY_MODE in annotations
+        and DEPRECATED_ANNOTATION_TOPOLOGY_AWARE_HINTS in annotations
+        and annotations[ANNOTATION_TOPOLOGY_MODE] != annotations[DEPRECATED_ANNOTATION_TOPOLOGY_AWARE_HINTS]
+    ):
+        errs.append(
+            invalid(
+                _METADATA.child("annotations").key(ANNOTATION_TOPOLOGY_MODE),
+                annotations[ANNOTATION_TOPOLOGY_MODE],
+                f"must match annotations[{DEPRECATED_ANNOTATION_TOPOLOGY_AWARE_HINTS}] when both are specified",
+            )
+        )
+
+    spec = _spec(svc)
+    svc_type = _str(spec.get("type"))
+    ports = _ports(spec)
+    headless = is_headless_service(svc)
+    cluster_ips = _list(spec.get("clusterIPs"))
+
+    if not ports and not headless and svc_type != "ExternalName":
+        errs.append(required(_SPEC.child("ports")))
+
+    if svc_type in ("LoadBalancer", "NodePort"):
+        if headless:
+            errs.append(
+                invalid(
+                    _SPEC.child("clusterIPs").index(0),
+                    cluster_ips[0],
+                    f"may not be set to 'None' for {svc_type} services",
+                )
+            )
+    elif svc_type == "ExternalName":
+        # clusterIP has been copied into clusterIPs by the registry, so this covers both
+        if cluster_ips:
+            errs.append(forbidden(_SPEC.child("clusterIPs"), "may not be set for ExternalName services"))
+        if _list(spec.get("ipFamilies")):
+            errs.append(forbidden(_SPEC.child("ipFamilies"), "may not be set for ExternalName services"))
+        if spec.get("ipFamilyPolicy") is not None:
+            errs.append(forbidden(_SPEC.child("ipFamilyPolicy"), "may not be set for ExternalName services"))
+        # the name (a CNAME target) may end in a dot to mark it fully qualified
+        cname = _str(spec.get("externalName")).removesuffix(".")
+        if cname:
+            errs.extend(validate_dns1123_subdomain(cname, _SPEC.child("externalName")))
+        else:
+            errs.append(required(_SPEC.child("externalName")))
+
+    names: set[str] = set()
+    for i, port in enumerate(ports):
+        errs.extend(_validate_service_port(port, len(ports) > 1, names, _SPEC.child("ports").index(i)))
+
+    selector = spec.get("selector")
+    if selector is not None:
+        errs.extend(
+            validate_labels(selector if isinstance(selector, Mapping) else {}, _SPEC.child("selector"))
+        )
+
+    affinity = _str(spec.get("sessionAffinity"))
+    if not affinity:
+        errs.append(required(_SPEC.child("sessionAffinity")))
+    elif affinity not in SUPPORTED_SESSION_AFFINITY:
+        errs.append(not_supported(_SPEC.child("sessionAffinity"), affinity, SUPPORTED_SESSION_AFFINITY))
+    if affinity == "ClientIP":
+        errs.extend(
+            _validate_client_ip_affinity_config(
+                spec.get("sessionAffinityConfig"), _SPEC.child("sessionAffinityConfig")
+            )
+        )
+    elif affinity == "None" and spec.get("sessionAffinityConfig") is not None:
+        errs.append(
+            forbidden(_SPEC.child("sessionAffinityConfig"), "must not be set when session affinity is None")
+        )
+
+    errs.extend(validate_service_cluster_ips_related_fields(svc))
+
+    for i, ip in enumerate(_list(spec.get("externalIPs"))):
+        fld = _SPEC.child("externalIPs").index(i)
+        ip_errs = validate_ip(_str(ip), fld)
+        errs.extend(ip_errs if ip_errs else validate_non_special_ip(_str(ip), fld))
+
+    if not svc_type:
+        errs.append(required(_SPEC.child("type")))
+    elif svc_type not in SUPPORTED_SERVICE_TYPES:
+        errs.append(not_supported(_SPEC.child("type"), svc_type, SUPPORTED_SERVICE_TYPES))
+
+    if svc_type == "ClusterIP":
+        for i, port in enumerate(ports):
+            if _int(port.get("nodePort")) != 0:
+                errs.append(
+                    forbidden(
+                        _SPEC.child("ports").index(i).child("nodePort"),
+                        "may not be used when `type` is 'ClusterIP'",
+                    )
+                )
+
+    # a node port may repeat only across protocols
+    node_ports: set[tuple[str, int]] = set()
+    for i, port in enumerate(ports):
+        node_port = _int(port.get("nodePort"))
+        if node_port == 0:
+            continue
+        key = (_str(port.get("protocol")), node_port)
+        if key in node_ports:
+            errs.append(duplicate(_SPEC.child("ports").index(i).child("nodePort"), node_port))
+        node_ports.add(key)
+
+    # so may a service port
+    service_ports: set[tuple[str, int]] = set()
+    for i, port in enumerate(ports):
+        key = (_str(port.get("protocol")), _int(port.get("port")))
+        if key in service_ports:
+            errs.append(duplicate(_SPEC.child("ports").index(i), _service_port_key(*key)))
+        service_ports.add(key)
+
+    errs.extend(_validate_source_ranges(svc, spec, annotations))
+
+    allocate = spec.get("allocateLoadBalancerNodePorts")
+    if allocate is not None and svc_type != "LoadBalancer":
+        errs.append(
+            forbidden(
+                _SPEC.child("allocateLoadBalancerNodePorts"), "may only be used when `type` is 'LoadBalancer'"
+            )
+        )
+    if svc_type == "LoadBalancer" and allocate is None:
+        # upstream reports this one without the `spec.` prefix
+        errs.append(required(path("allocateLoadBalancerNodePorts")))
+
+    errs.extend(_validate_load_balancer_class(None, svc))
+    errs.extend(_validate_external_traffic_policy(svc))
+    errs.extend(_validate_internal_traffic_policy(svc))
+    errs.extend(_validate_traffic_distribution(svc))
+    return errs
+
+
+validate_service_create = validate_service
+
+
+def _validate_service_port(port: Obj, require_name: bool, names: set[str], fld: FieldPath) -> ErrorList:
+    errs: ErrorList = []
+    name = _str(port.get("name"))
+    if require_name and not name:
+        errs.append(required(fld.child("name")))
+    elif name:
+        errs.extend(validate_dns1123_label(name, fld.child("name")))
+        if name in names:
+            errs.append(duplicate(fld.child("name"), name))
+        else:
+            names.add(name)
+
+    number = _int(port.get("port"))
+    errs.extend(invalid(fld.child("port"), number, msg) for msg in is_valid_port_num(number))
+
+    protocol = _str(port.get("protocol"))
+    if not protocol:
+        errs.append(required(fld.child("protocol")))
+    elif protocol not in SUPPORTED_PORT_PROTOCOLS:
+        errs.append(not_supported(fld.child("protocol"), protocol, SUPPORTED_PORT_PROTOCOLS))
+
+    errs.extend(validate_port_num_or_name(port.get("targetPort"), fld.child("targetPort")))
+
+    app_protocol = port.get("appProtocol")
+    if app_protocol is not None:
+        errs.extend(validate_qualified_name(_str(app_protocol), fld.child("appProtocol")))
+    # A targetPort that differs from port on a headless Service is tolerated in v1, as upstream.
+    return errs
+
+
+def validate_port_num_or_name(value: Any, fld: FieldPath) -> ErrorList:
+    """ValidatePortNumOrName: an int-or-string is a port number or an IANA_SVC_NAME."""
+    if isinstance(value, str):
+        return [invalid(fld, value, msg) for msg in is_valid_port_name(value)]
+    number = _int(value)  # absent or null is the int zero value
+    return [invalid(fld, number, msg) for msg in is_valid_port_num(number)]
+
+
+def _validate_client_ip_affinity_config(config: Any, fld: FieldPath) -> ErrorList:
+    detail = "when session affinity type is ClientIP"
+    if not isinstance(config, Mapping):
+        return [required(fld, detail)]
+    client_ip = config.get("clientIP")
+    if not isinstance(client_ip, Mapping):
+        return [required(fld.child("clientIP"), detail)]
+    timeout = client_ip.get("timeoutSeconds")
+    timeout_fld = fld.child("clientIP", "timeoutSeconds")
+    if timeout is None:
+        return [required(timeout_fld, detail)]
+    if not isinstance(timeout, int) or timeout <= 0 or timeout > MAX_CLIENT_IP_SERVICE_AFFINITY_SECONDS:
+        return [
+            invalid(
+                timeout_fld,
+                timeout,
+                f"must be greater than 0 and less than {MAX_CLIENT_IP_SERVICE_AFFINITY_SECONDS}",
+            )
+        ]
+    return []
+
+
+def _validate_source_ranges(svc: Obj, spec: Obj, annotations: Mapping[str, Any]) -> ErrorList:
+    errs: ErrorList = []
+    ranges = _list(spec.get("loadBalancerSourceRanges"))
+    is_lb = spec.get("type") == "LoadBalancer"
+    if ranges:
+        fld = _SPEC.child("LoadBalancerSourceRanges")  # sic: upstream's capital L
+        if not is_lb:
+            errs.append(forbidden(fld, "may only be used when `type` is 'LoadBalancer'"))
+        for i, value in enumerate(ranges):
+            # historical: values carried over from the annotation may be space-padded
+            errs.extend(validate_cidr(_str(value).strip(), fld.index(i)))
+    elif ANNOTATION_LOAD_BALANCER_SOURCE_RANGES in annotations:
+        fld = _METADATA.child("annotations").key(ANNOTATION_LOAD_BALANCER_SOURCE_RANGES)
+        if not is_lb:
+            errs.append(forbidden(fld, "may only be used when `type` is 'LoadBalancer'"))
+        value = _str(annotations[ANNOTATION_LOAD_BALANCER_SOURCE_RANGES]).strip()
+        if value:
+            for cidr in value.split(","):
+                errs.extend(validate_cidr(cidr.strip(), fld))
+    return errs
+
+
+def validate_service_cluster_ips_related_fields(svc: Obj) -> ErrorList:
+    """ValidateServiceClusterIPsRelatedFields: clusterIP(s), ipFamilies and ipFamilyPolicy agree.
+
+    Exported because the registry's IP allocation calls it too.
+    """
+    spec = _spec(svc)
+    if spec.get("type") == "ExternalName":
+        return []  # checked (all must be unset) by validate_service
+    errs: ErrorList = []
+    ips_fld = _SPEC.child("clusterIPs")
+    families_fld = _SPEC.child("ipFamilies")
+    cluster_ip = _str(spec.get("clusterIP"))
+    raw_ips = spec.get("clusterIPs")
+    cluster_ips = [_str(ip) for ip in _list(raw_ips)]
+    families = [_str(f) for f in _list(spec.get("ipFamilies"))]
+
+    # the registry keeps the two in step; a mismatch left now is the user's
+    if cluster_ip:
+        if not cluster_ips:
+            errs.append(required(ips_fld))
+        elif cluster_ips[0] != cluster_ip:
+            errs.append(invalid(ips_fld, cluster_ips, "first value must match `clusterIP`"))
+    elif cluster_ips:
+        errs.append(invalid(ips_fld, cluster_ips, "must be empty when `clusterIP` is not specified"))
+
+    seen: set[str] = set()
+    for i, family in enumerate(families):
+        if family not in SUPPORTED_IP_FAMILIES:
+            errs.append(not_supported(families_fld.index(i), family, SUPPORTED_IP_FAMILIES))
+        if family in seen:
+            errs.append(duplicate(families_fld.index(i), family))
+        seen.add(family)
+
+    policy = spec.get("ipFamilyPolicy")
+    if policy is not None and policy not in SUPPORTED_IP_FAMILY_POLICIES:
+        errs.append(not_supported(_SPEC.child("ipFamilyPolicy"), policy, SUPPORTED_IP_FAMILY_POLICIES))
+
+    has_invalid_ips = False
+    for i, ip in enumerate(cluster_ips):
+        if i == 0 and ip == CLUSTER_IP_NONE:
+            if len(cluster_ips) > 1:
+                has_invalid_ips = True
+                errs.append(invalid(ips_fld, cluster_ips, "'None' must be the first and only value"))
+            continue
+        ip_errs = validate_ip(ip, ips_fld.index(i))
+        has_invalid_ips = has_invalid_ips or bool(ip_errs)
+        errs.extend(ip_errs)
+
+    if len(cluster_ips) > 2:
+        errs.append(invalid(ips_fld, cluster_ips, "may only hold up to 2 values"))
+
+    # bad or misplaced values would make the family checks below report nonsense
+    if has_invalid_ips:
+        return errs
+
+    if len(cluster_ips) > 1:
+        parsed = [parse_ip_detailed(ip) for ip in cluster_ips]
+        if any(p is None for p in parsed):  # cannot happen: every IP was validated above
+            errs.append(internal(ips_fld, "failed to check for dual stack"))
+        versions = {p.ip.version for p in parsed if p is not None}
+        if versions != {4, 6}:
+            errs.append(invalid(ips_fld, cluster_ips, "may specify no more than one IP for each IP family"))
+
+    if not is_headless_service(svc) and cluster_ips and families:
+        for i, ip in enumerate(cluster_ips[: len(families)]):
+            if families[i] == "IPv4" and _is_ipv6(ip):
+                errs.append(
+                    invalid(ips_fld.index(i), ip, f"expected an IPv4 value as indicated by `ipFamilies[{i}]`")
+                )
+            if families[i] == "IPv6" and not _is_ipv6(ip):
+                errs.append(
+                    invalid(ips_fld.index(i), ip, f"expected an IPv6 value as indicated by `ipFamilies[{i}]`")
+                )
+    return errs
+
+
+def validate_non_special_ip(ip: str, fld: FieldPath | str) -> ErrorList:
+    """ValidateNonSpecialIP: no unspecified, loopback, link-local or link-local multicast address.
+
+    Used for externalIPs, Endpoints and EndpointSlices (the CVE-2021-25737 fix).  IPv4-mapped IPv6
+    addresses are judged as the IPv4 address they carry, as Go does.
+    """
+    parsed = parse_ip_detailed(ip)
+    if parsed is None:
+        return [invalid(fld, ip, "must be a valid IP address")]
+    addr = parsed.ip
+    errs: ErrorList = []
+    if addr.is_unspecified:
+        errs.append(invalid(fld, ip, f"may not be unspecified ({ip})"))
+    if addr.is_loopback:
+        errs.append(invalid(fld, ip, "may not be in the loopback range (127.0.0.0/8, ::1/128)"))
+    if addr.is_link_local and not addr.is_multicast:
+        errs.append(invalid(fld, ip, "may not be in the link-local range (169.254.0.0/16, fe80::/10)"))
+    if _is_link_local_multicast(addr.packed):
+        errs.append(
+            invalid(fld, ip, "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)")
+        )
+    return errs
+
+
+def _is_link_local_multicast(packed: bytes) -> bool:
+    if len(packed) == 4:
+        return packed[0] == 224 and packed[1] == 0 and packed[2] == 0
+    return packed[0] == 0xFF and packed[1] & 0x0F == 0x02
+
+
+def _validate_external_traffic_policy(svc: Obj) -> ErrorList:
+    spec = _spec(svc)
+    errs: ErrorList = []
+    policy = _str(spec.get("externalTrafficPolicy"))
+    policy_fld = _SPEC.child("externalTrafficPolicy")
+    if not externally_accessible(svc):
+        if policy:
+            errs.append(invalid(policy_fld, policy, "may only be set for externally-accessible services"))
+    elif not policy:
+        errs.append(required(policy_fld))
+    elif policy not in SUPPORTED_EXTERNAL_TRAFFIC_POLICIES:
+        errs.append(not_supported(policy_fld, policy, SUPPORTED_EXTERNAL_TRAFFIC_POLICIES))
+
+    hc_port = _int(spec.get("healthCheckNodePort"))
+    hc_fld = _SPEC.child("healthCheckNodePort")
+    if not needs_health_check(svc):
+        if hc_port != 0:
+            errs.append(
+                invalid(
+                    hc_fld,
+                    hc_port,
+                    "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'",
+                )
+            )
+    elif hc_port == 0:
+        errs.append(required(hc_fld))
+    else:
+        errs.extend(invalid(hc_fld, hc_port, msg) for msg in is_valid_port_num(hc_port))
+    return errs
+
+
+def _validate_internal_traffic_policy(svc: Obj) -> ErrorList:
+    spec = _spec(svc)
+    policy = spec.get("internalTrafficPolicy")
+    fld = _SPEC.child("internalTrafficPolicy")
+    if policy is None:
+        # not required for ExternalName: older clusters stored ExternalName services without it
+        if spec.get("type") in ("NodePort", "LoadBalancer", "ClusterIP"):
+            return [required(fld)]
+        return []
+    if policy not in SUPPORTED_INTERNAL_TRAFFIC_POLICIES:
+        return [not_supported(fld, policy, SUPPORTED_INTERNAL_TRAFFIC_POLICIES)]
+    return []
+
+
+def _validate_traffic_distribution(svc: Obj) -> ErrorList:
+    value = _spec(svc).get("trafficDistribution")
+    if value is None or value in SUPPORTED_TRAFFIC_DISTRIBUTIONS:
+        return []
+    return [not_supported(_SPEC.child("trafficDistribution"), value, SUPPORTED_TRAFFIC_DISTRIBUTIONS)]
+
+
+def _validate_load_balancer_class(old: Obj | None, new: Obj) -> ErrorList:
+    errs: ErrorList = []
+    fld = _SPEC.child("loadBalancerClass")
+    new_spec = _spec(new)
+    new_class = new_spec.get("loadBalancerClass")
+    is_lb = new_spec.get("type") == "LoadBalancer"
+    if old is not None:
+        old_spec = _spec(old)
+        if (
+            is_lb
+            and old_spec.get("type") == "LoadBalancer"
+            and old_spec.get("loadBalancerClass") != new_class
+        ):
+            errs.append(invalid(fld, new_class, "may not change once set"))
+    if is_lb:
+        if new_class is not None:
+            errs.extend(validate_qualified_name(_str(new_class), fld))
+    elif new_class is not None:
+        errs.append(forbidden(fld, "may only be used when `type` is 'LoadBalancer'"))
+    return errs
+
+
+# ---------------------------------------------------------------------------------------------
+# update
+
+
+def validate_service_update(new: Obj, old: Obj) -> ErrorList:
+    """ValidateServiceUpdate: what may change, then the new object as a whole.
+
+    A Service may add or drop its secondary clusterIP / ipFamily (dual-stack upgrade and
+    downgrade) but not change the primary ones, unless it moves to, from or stays on
+    ExternalName, or stays headless.
+    """
+    errs = validate_object_meta_update(_meta(new), _meta(old), _METADATA)
+    errs.extend(_validate_upgrade_downgrade_cluster_ips(old, new))
+    errs.extend(_validate_upgrade_downgrade_ip_families(old, new))
+    errs.extend(_validate_load_balancer_class(old, new))
+    both_need_health_check = needs_health_check(old) and needs_health_check(new)
+    old_hc, new_hc = _int(_spec(old).get("healthCheckNodePort")), _int(_spec(new).get("healthCheckNodePort"))
+    if both_need_health_check and new_hc != old_hc:
+        errs.append(forbidden(_SPEC.child("healthCheckNodePort"), FIELD_IMMUTABLE_ERROR_MSG))
+    errs.extend(validate_service(new))
+    return errs
+
+
+def _meta(obj: Obj) -> Obj:
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, Mapping) else {}
+
+
+def _validate_upgrade_downgrade_cluster_ips(old: Obj, new: Obj) -> ErrorList:
+    old_spec, new_spec = _spec(old), _spec(new)
+    if "ExternalName" in (old_spec.get("type"), new_spec.get("type")):
+        return []
+    if is_headless_service(old) and is_headless_service(new):
+        return []
+    errs: ErrorList = []
+    ips_fld = _SPEC.child("clusterIPs")
+    raw_new = new_spec.get("clusterIPs")
+    old_ips = [_str(ip) for ip in _list(old_spec.get("clusterIPs"))]
+    new_ips = [_str(ip) for ip in _list(raw_new)]
+    shown = _go_typed_strings("string", None if raw_new is None else new_ips)
+    if len(old_ips) == len(new_ips):
+        for i, ip in enumerate(old_ips):
+            if ip != new_ips[i]:
+                errs.append(invalid(ips_fld.index(i), new_ips, "may not change once set"))
+    elif len(old_ips) > len(new_ips):
+        # a downgrade: the secondary IP is released
+        if not new_ips:
+            errs.append(invalid(ips_fld.index(0), shown, "primary clusterIP can not be unset"))
+        if old_ips and new_ips and new_ips[0] != old_ips[0]:
+            errs.append(invalid(ips_fld.index(0), new_ips, "may not change once set"))
+        if len(new_ips) == 1 and new_spec.get("ipFamilyPolicy") != "SingleStack":
+            errs.append(
+                invalid(
+                    _SPEC.child("ipFamilyPolicy"),
+                    new_spec.get("ipFamilyPolicy"),
+                    "must be set to 'SingleStack' when releasing the secondary clusterIP",
+                )
+            )
+    elif old_ips and new_ips[0] != old_ips[0]:
+        # an upgrade (the policy is checked by allocation) must keep the primary IP
+        errs.append(invalid(ips_fld.index(0), new_ips, "may not change once set"))
+    return errs
+
+
+def _validate_upgrade_downgrade_ip_families(old: Obj, new: Obj) -> ErrorList:
+    old_spec, new_spec = _spec(old), _spec(new)
+    if "ExternalName" in (old_spec.get("type"), new_spec.get("type")):
+        return []
+    # a headless service may change families, and so may a move to or from headless
+    if is_headless_service(old) or is_headless_service(new):
+        return []
+    errs: ErrorList = []
+    fld0 = _SPEC.child("ipFamilies").index(0)
+    raw_families = new_spec.get("ipFamilies")
+    old_families = [_str(f) for f in _list(old_spec.get("ipFamilies"))]
+    new_families = [_str(f) for f in _list(raw_families)]
+    families_shown = _go_typed_strings("core.IPFamily", None if raw_families is None else new_families)
+    raw_ips = new_spec.get("clusterIPs")
+    # upstream reports clusterIPs (not ipFamilies) as the value of some of these errors
+    ips_shown = _go_typed_strings("string", None if raw_ips is None else [_str(ip) for ip in _list(raw_ips)])
+    if len(old_families) == len(new_families):
+        for i, family in enumerate(old_families):
+            if family != new_families[i]:
+                errs.append(invalid(fld0, families_shown, "may not change once set"))
+    elif len(old_families) > len(new_families):
+        if not _list(raw_ips):
+            errs.append(invalid(fld0, families_shown, "primary ipFamily can not be unset"))
+        if new_families and new_families[0] != old_families[0]:
+            errs.append(invalid(fld0, ips_shown, "may not change once set"))
+        if len(new_families) == 1 and new_spec.get("ipFamilyPolicy") != "SingleStack":
+            errs.append(
+                invalid(
+                    _SPEC.child("ipFamilyPolicy"),
+                    new_spec.get("ipFamilyPolicy"),
+                    "must be set to 'SingleStack' when releasing the secondary ipFamily",
+                )
+            )
+    elif old_families and new_families and new_families[0] != old_families[0]:
+        errs.append(invalid(fld0, ips_shown, "may not change once set"))
+    return errs
+
+
+# ---------------------------------------------------------------------------------------------
+# status
+
+
+def validate_service_status_update(new: Obj, old: Obj) -> ErrorList:
+    """ValidateServiceStatusUpdate: metadata and status.loadBalancer (the spec is the old one)."""
+    errs = validate_object_meta_update(_meta(new), _meta(old), _METADATA)
+    status = new.get("status")
+    status = status if isinstance(status, Mapping) else {}
+    lb = status.get("loadBalancer")
+    errs.extend(
+        validate_load_balancer_status(
+            lb if isinstance(lb, Mapping) else {}, path("status", "loadBalancer"), _spec(new)
+        )
+    )
+    return errs
+
+
+def validate_load_balancer_status(status: Obj, fld: FieldPath, spec: Obj) -> ErrorList:
+    """ValidateLoadBalancerStatus: ingress points, only on a LoadBalancer Service."""
+    errs: ErrorList = []
+    ingress_fld = fld.child("ingress")
+    ingress = _list(status.get("ingress"))
+    if spec.get("type") != "LoadBalancer" and ingress:
+        return [forbidden(ingress_fld, "may only be used when `spec.type` is 'LoadBalancer'")]
+    for i, raw in enumerate(ingress):
+        ing = raw if isinstance(raw, Mapping) else {}
+        idx = ingress_fld.index(i)
+        ip = _str(ing.get("ip"))
+        if ip:
+            errs.extend(validate_ip(ip, idx.child("ip")))
+        mode = ing.get("ipMode")
+        if mode is None:
+            if ip:
+                errs.append(required(idx.child("ipMode"), "must be specified when `ip` is set"))
+        elif not ip:
+            errs.append(forbidden(idx.child("ipMode"), "may not be specified when `ip` is not set"))
+        elif mode not in SUPPORTED_LOAD_BALANCER_IP_MODES:
+            errs.append(not_supported(idx.child("ipMode"), mode, SUPPORTED_LOAD_BALANCER_IP_MODES))
+        hostname = _str(ing.get("hostname"))
+        if hostname:
+            errs.extend(invalid(idx.child("hostname"), hostname, m) for m in is_dns1123_subdomain(hostname))
+            if parse_ip_detailed(hostname) is not None:
+                errs.append(invalid(idx.child("hostname"), hostname, "must be a DNS name, not an IP address"))
+    return errs

@@ -1,0 +1,414 @@
+"""The aiohttp application: authentication, authorization, routing, health, metrics, discovery.
+
+`build_app(config, store)` returns a `web.Application` whose only route is a catch-all: the path
+is parsed into a `RequestInfo` (as kube-apiserver's request-info filter does), the bearer token
+authenticates the user, a two-role authorizer decides (system:masters may do everything, the
+read-only group may get/list/watch and read non-resource paths), and the verb's handler runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from kubesvc.api import codec, errors, scheme
+from kubesvc.apiserver import discovery, handlers, pki
+from kubesvc.apiserver import negotiation as neg
+from kubesvc.apiserver import requestinfo as rinfo
+from kubesvc.apiserver import watch as watchmod
+from kubesvc.apiserver.config import ServerConfig
+from kubesvc.apiserver.metrics import Metrics
+from kubesvc.registry import Registry, build_registry
+from kubesvc.storage.interface import Compare, KeyValue, ListResult, Op, Store, TxnResult, WatchEvent
+
+log = logging.getLogger("kubesvc.apiserver")
+
+_optional = handlers._optional
+openapi = _optional("kubesvc.apiserver.openapi")
+
+# Paths anyone may read without a token (upstream `system:public-info-viewer`).
+PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
+
+READ_VERBS = ("get", "list", "watch")
+
+
+@dataclass
+class AppState:
+    config: ServerConfig
+    store: Store
+    registry: Registry
+    users: dict[str, pki.UserInfo]
+    metrics: Metrics
+    shutdown: asyncio.Event = field(default_factory=asyncio.Event)
+    server_address: str = ""
+    background: list[asyncio.Task[Any]] = field(default_factory=list)
+
+
+STATE: web.AppKey[AppState] = web.AppKey("state", AppState)
+
+
+class InstrumentedStore:
+    """A Store proxy that records `etcd_request_duration_seconds` per operation."""
+
+    def __init__(self, inner: Store, metrics: Metrics) -> None:
+        self.inner = inner
+        self.h = metrics.storage_latency
+
+    @staticmethod
+    def _type(key: str) -> str:
+        parts = key.split("/")
+        return parts[2] if len(parts) > 2 else key
+
+    async def get(self, key: str, *, revision: int = 0) -> KeyValue | None:
+        t = time.perf_counter()
+        try:
+            return await self.inner.get(key, revision=revision)
+        finally:
+            self.h.labels("get", self._type(key)).observe(time.perf_counter() - t)
+
+    async def list(self, prefix: str, *, revision: int = 0, limit: int = 0, start_after: str = "") -> ListResult:
+        t = time.perf_counter()
+        try:
+            return await self.inner.list(prefix, revision=revision, limit=limit, start_after=start_after)
+        finally:
+            self.h.labels("list", self._type(prefix)).observe(time.perf_counter() - t)
+
+    async def txn(self, compares: Sequence[Compare], ops: Sequence[Op]) -> TxnResult:
+        t = time.perf_counter()
+        try:
+            return await self.inner.txn(compares, ops)
+        finally:
+            key = ops[0].key if ops else (compares[0].key if compares else "")
+            self.h.labels("txn", self._type(key)).observe(time.perf_counter() - t)
+
+    async def create(self, key: str, value: bytes) -> int:
+        return await self.inner.create(key, value)
+
+    async def update(self, key: str, value: bytes, *, expected_revision: int) -> int:
+        return await self.inner.update(key, value, expected_revision=expected_revision)
+
+    async def delete(self, key: str, *, expected_revision: int = 0) -> tuple[int, KeyValue]:
+        return await self.inner.delete(key, expected_revision=expected_revision)
+
+    def watch(self, prefix: str, *, start_revision: int) -> AsyncIterator[WatchEvent]:
+        return self.inner.watch(prefix, start_revision=start_revision)
+
+    async def current_revision(self) -> int:
+        return await self.inner.current_revision()
+
+    async def compacted_revision(self) -> int:
+        return await self.inner.compacted_revision()
+
+    async def compact(self, revision: int) -> None:
+        await self.inner.compact(revision)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+def _status_response(err: errors.StatusError) -> web.Response:
+    resp = web.Response(body=codec.dumps(err.to_status()), status=err.code, content_type="application/json")
+    for k, v in err.headers.items():
+        resp.headers[k] = v
+    if err.code == 401:
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="kubernetes"'
+    return resp
+
+
+def _authenticate(request: web.Request, state: AppState) -> pki.UserInfo | None:
+    auth = request.headers.get("Authorization", "")
+    if not auth:
+        if request.path in PUBLIC_PATHS or request.path.startswith(tuple(p + "/" for p in PUBLIC_PATHS)):
+            return None
+        raise errors.unauthorized()
+    scheme_, _, token = auth.partition(" ")
+    if scheme_.lower() != "bearer" or not token.strip():
+        raise errors.unauthorized()
+    user = state.users.get(token.strip())
+    if user is None:
+        raise errors.unauthorized()
+    return user
+
+
+def _authorize(user: pki.UserInfo | None, ri: rinfo.RequestInfo, method: str) -> None:
+    if user is None:
+        return  # public path
+    if pki.MASTERS_GROUP in user.groups:
+        return
+    if pki.READONLY_GROUP in user.groups:
+        if ri.is_resource and ri.verb in READ_VERBS:
+            return
+        if not ri.is_resource and method in ("GET", "HEAD"):
+            return
+    if ri.is_resource:
+        where = f' in the namespace "{ri.namespace}"' if ri.namespace else " at the cluster scope"
+        resource = ri.resource + (f"/{ri.subresource}" if ri.subresource else "")
+        msg = f'User "{user.name}" cannot {ri.verb} resource "{resource}" in API group "{ri.group}"{where}'
+        raise errors.forbidden(ri.resource, ri.name, msg, ri.group)
+    raise errors.StatusError(
+        403,
+        "Forbidden",
+        f'forbidden: User "{user.name}" cannot {ri.verb} path "{ri.path}"',
+        {},
+    )
+
+
+def _json(obj: Any, status: int = 200, content_type: str = "application/json") -> web.Response:
+    return web.Response(body=codec.dumps(obj), status=status, headers={"Content-Type": content_type})
+
+
+# -- non-resource endpoints ----------------------------------------------------------------------
+
+
+async def _health(request: web.Request, state: AppState, name: str) -> web.Response:
+    checks: list[tuple[str, bool]] = [("ping", True), ("log", True)]
+    if name != "livez":
+        try:
+            await asyncio.wait_for(state.store.current_revision(), timeout=2.0)
+            ok = True
+        except Exception:
+            ok = False
+        checks.append(("etcd", ok))
+    if name == "readyz":
+        checks.append(("shutdown", not state.shutdown.is_set()))
+    healthy = all(ok for _, ok in checks)
+    if "verbose" in request.query:
+        lines = [f"[+]{c} ok" if ok else f"[-]{c} failed: reason withheld" for c, ok in checks]
+        lines.append(f"{name} check passed" if healthy else f"{name} check failed")
+        text = "\n".join(lines) + "\n"
+    else:
+        text = "ok" if healthy else "[-]etcd failed: reason withheld\n" + f"{name} check failed"
+    return web.Response(
+        text=text, status=200 if healthy else 500, headers={"Content-Type": "text/plain; charset=utf-8"}
+    )
+
+
+async def _discovery(request: web.Request, ri: rinfo.RequestInfo, state: AppState) -> web.Response:
+    accept = request.headers.get("Accept")
+    if ri.api_prefix == "api" and not ri.version:
+        v = neg.discovery_version(accept)
+        if v:
+            return _json(
+                discovery.aggregated(True, f"apidiscovery.k8s.io/{v}"),
+                content_type=f"application/json;g=apidiscovery.k8s.io;v={v};as=APIGroupDiscoveryList",
+            )
+        return _json(discovery.api_versions(state.server_address))
+    if ri.api_prefix == "apis" and not ri.group:
+        v = neg.discovery_version(accept)
+        if v:
+            return _json(
+                discovery.aggregated(False, f"apidiscovery.k8s.io/{v}"),
+                content_type=f"application/json;g=apidiscovery.k8s.io;v={v};as=APIGroupDiscoveryList",
+            )
+        return _json(discovery.api_group_list())
+    if ri.api_prefix == "apis" and not ri.version:
+        g = discovery.api_group(ri.group)
+        if g is None:
+            raise errors.path_not_found()
+        return _json(g)
+    lst = discovery.api_resource_list(ri.group, ri.version)
+    if lst is None:
+        raise errors.path_not_found()
+    return _json(lst)
+
+
+async def _non_resource(request: web.Request, ri: rinfo.RequestInfo, state: AppState) -> web.StreamResponse:
+    path = request.path
+    if request.method not in ("GET", "HEAD"):
+        raise errors.method_not_supported("", request.method)
+    if path == "/version":
+        return _json(discovery.version_info(*state.config.emulated_version))
+    if path in ("/healthz", "/livez", "/readyz"):
+        return await _health(request, state, path.strip("/"))
+    if path.startswith(("/healthz/", "/livez/", "/readyz/")):
+        return web.Response(text="ok", headers={"Content-Type": "text/plain; charset=utf-8"})
+    if path == "/metrics":
+        return web.Response(body=state.metrics.render(), headers={"Content-Type": "text/plain; version=0.0.4"})
+    if path == "/openapi/v2" or path == "/swagger-2.0.0.pb-v1":
+        if openapi is None:
+            raise errors.path_not_found()
+        body, ctype = openapi.v2_response()
+        return web.Response(body=body, headers={"Content-Type": ctype})
+    if path == "/openapi/v3" or path == "/openapi/v3/":
+        if openapi is None:
+            raise errors.path_not_found()
+        return _json(openapi.v3_index())
+    if path.startswith("/openapi/v3/"):
+        if openapi is None:
+            raise errors.path_not_found()
+        status, headers, body = openapi.v3_http(
+            path[len("/openapi/v3/") :],
+            request.query.get("hash"),
+            if_none_match=request.headers.get("If-None-Match"),
+        )
+        return web.Response(body=body, status=status, headers=headers)
+    if path == "/":
+        return _json({"paths": sorted(_root_paths())})
+    raise errors.path_not_found()
+
+
+def _root_paths() -> list[str]:
+    paths = ["/api", "/api/v1", "/apis", "/healthz", "/livez", "/readyz", "/metrics", "/version", "/openapi/v2", "/openapi/v3"]
+    for g, v in scheme.group_versions():
+        if g:
+            paths += [f"/apis/{g}", f"/apis/{g}/{v}"]
+    return paths
+
+
+# -- resource dispatch ---------------------------------------------------------------------------
+
+
+async def _resource(request: web.Request, ri: rinfo.RequestInfo, state: AppState) -> web.StreamResponse:
+    info = scheme.by_resource(ri.group, ri.version, ri.resource)
+    if info is None or info not in state.registry:
+        raise errors.path_not_found()
+    # A namespaced path for a cluster-scoped resource (or the reverse) does not exist.
+    if info.namespaced and not ri.namespace and ri.verb not in ("list", "watch"):
+        raise errors.path_not_found()
+    if not info.namespaced and ri.namespace and info != scheme.NAMESPACES:
+        raise errors.path_not_found()
+    if ri.subresource and ri.subresource not in info.subresources:
+        raise errors.path_not_found()
+    if info == scheme.NAMESPACES:
+        ri = rinfo.RequestInfo(**{**ri.__dict__, "namespace": ""})
+    rs = state.registry.get(info)
+    scope = handlers.RequestScope(ri, rs, request.query)
+    limit = state.config.max_request_body_bytes
+    verb = ri.verb
+    if verb == "get":
+        return await handlers.get(request, scope)
+    if verb == "list":
+        return await handlers.list_(request, scope)
+    if verb == "watch":
+        labels = (ri.verb, info.group, info.version, info.resource, ri.subresource)
+        state.metrics.longrunning.labels(*labels).inc()
+        try:
+            return await watchmod.serve(
+                request,
+                scope,
+                min_request_timeout=state.config.min_request_timeout,
+                bookmark_interval=state.config.bookmark_interval,
+                shutdown=state.shutdown,
+                on_event=state.metrics.watch_events.labels(info.group, info.version, info.kind).inc,
+            )
+        finally:
+            state.metrics.longrunning.labels(*labels).dec()
+    if verb == "create":
+        return await handlers.create(request, scope, limit)
+    if verb == "update":
+        return await handlers.update(request, scope, limit)
+    if verb == "patch":
+        return await handlers.patch(request, scope, limit)
+    if verb == "delete":
+        return await handlers.delete(request, scope, limit)
+    if verb == "deletecollection":
+        return await handlers.delete_collection(request, scope, limit)
+    raise errors.method_not_supported(info.resource, request.method, info.group)
+
+
+async def _dispatch(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    ri = rinfo.parse(request.method, request.path, request.query)
+    request["ri"] = ri
+    user = _authenticate(request, state)
+    request["user"] = user
+    _authorize(user, ri, request.method)
+    if ri.is_resource:
+        return await _resource(request, ri, state)
+    if ri.api_prefix:
+        if request.method not in ("GET", "HEAD"):
+            raise errors.method_not_supported("", request.method)
+        return await _discovery(request, ri, state)
+    return await _non_resource(request, ri, state)
+
+
+@web.middleware
+async def _middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    state = request.app[STATE]
+    start = time.perf_counter()
+    try:
+        resp = await handler(request)
+    except errors.StatusError as exc:
+        resp = _status_response(exc)
+    except web.HTTPException as exc:
+        resp = _status_response(errors.StatusError(exc.status, exc.reason.replace(" ", ""), exc.text or exc.reason))
+    except (ConnectionResetError, asyncio.CancelledError):
+        raise
+    except Exception as exc:
+        log.exception("request failed: %s %s", request.method, request.path)
+        resp = _status_response(errors.internal_error(str(exc)))
+    elapsed = time.perf_counter() - start
+    ri: rinfo.RequestInfo | None = request.get("ri")
+    if ri is not None and ri.is_resource:
+        verb = ri.verb.upper() if ri.verb not in ("get", "list", "watch") else ri.verb.upper()
+        state.metrics.requests.labels(verb, ri.group, ri.version, ri.resource, ri.subresource, str(resp.status)).inc()
+        if ri.verb != "watch":
+            state.metrics.latency.labels(verb, ri.group, ri.version, ri.resource, ri.subresource).observe(elapsed)
+    user = request.get("user")
+    log.info(
+        "request",
+        extra={
+            "verb": ri.verb if ri else request.method,
+            "uri": request.path_qs,
+            "code": resp.status,
+            "latency_ms": round(elapsed * 1000, 3),
+            "user": user.name if user else "",
+            "userAgent": request.headers.get("User-Agent", ""),
+        },
+    )
+    return resp
+
+
+async def _start_background(app: web.Application) -> None:
+    state = app[STATE]
+    await state.registry.ensure_system_namespaces()
+
+
+async def _on_shutdown(app: web.Application) -> None:
+    state = app[STATE]
+    state.shutdown.set()
+    for t in state.background:
+        t.cancel()
+    for t in state.background:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await t
+
+
+def build_app(
+    config: ServerConfig,
+    store: Store,
+    *,
+    users: dict[str, pki.UserInfo] | None = None,
+    server_address: str = "",
+) -> web.Application:
+    metrics = Metrics()
+    instrumented = InstrumentedStore(store, metrics)
+    registry = build_registry(instrumented, config)  # type: ignore[arg-type]
+    if users is None:
+        data_dir = Path(config.data_dir)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        users = pki.ensure_tokens(data_dir)
+    state = AppState(
+        config=config,
+        store=instrumented,  # type: ignore[arg-type]
+        registry=registry,
+        users=users,
+        metrics=metrics,
+        server_address=server_address or f"{config.public_address}:{config.secure_port}",
+    )
+    app = web.Application(middlewares=[_middleware], client_max_size=config.max_request_body_bytes + 1024 * 1024)
+    app[STATE] = state
+    app.router.add_route("*", "/{tail:.*}", _dispatch)
+    app.on_startup.append(_start_background)
+    app.on_shutdown.append(_on_shutdown)
+    return app

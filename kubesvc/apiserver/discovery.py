@@ -1,0 +1,155 @@
+"""Discovery documents: `/version`, legacy `/api`, `/apis`, `/api/v1`, `/apis/<g>[/<v>]` and the
+aggregated `APIGroupDiscoveryList` (apidiscovery.k8s.io v2 / v2beta1), built from the scheme.
+
+Negotiation of the aggregated form follows kubectl-needs.md §3: serve v2 only when the Accept
+header asks for `v=v2`, v2beta1 when only that is asked, else the legacy JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubesvc.api import scheme
+from kubesvc.api.scheme import ResourceInfo
+
+# Verbs of a subresource (status/finalize) as upstream lists them.
+_SUBRESOURCE_VERBS = {"status": ["get", "patch", "update"], "finalize": ["update"]}
+
+
+def version_info(major: int, minor: int, patch: int) -> dict[str, Any]:
+    return {
+        "major": str(major),
+        "minor": str(minor),
+        "gitVersion": f"v{major}.{minor}.{patch}",
+        "gitCommit": "0000000000000000000000000000000000000000",
+        "gitTreeState": "clean",
+        "buildDate": "2024-08-13T07:28:49Z",
+        "goVersion": "go1.22.5",
+        "compiler": "gc",
+        "platform": "linux/amd64",
+    }
+
+
+def _sorted_verbs(info: ResourceInfo) -> list[str]:
+    return sorted(info.verbs)
+
+
+def api_versions(server_address: str) -> dict[str, Any]:
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+    }
+
+
+def _group_entry(group: str) -> dict[str, Any]:
+    versions = sorted({r.version for r in scheme.ALL if r.group == group})
+    gvs = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
+    return {"name": group, "versions": gvs, "preferredVersion": gvs[0]}
+
+
+def _named_groups() -> list[str]:
+    out: list[str] = []
+    for r in scheme.ALL:
+        if r.group and r.group not in out:
+            out.append(r.group)
+    return out
+
+
+def api_group_list() -> dict[str, Any]:
+    return {
+        "kind": "APIGroupList",
+        "apiVersion": "v1",
+        "groups": [_group_entry(g) for g in _named_groups()],
+    }
+
+
+def api_group(group: str) -> dict[str, Any] | None:
+    if group not in _named_groups():
+        return None
+    d = _group_entry(group)
+    d["kind"] = "APIGroup"
+    d["apiVersion"] = "v1"
+    return d
+
+
+def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
+    infos = scheme.resources_in(group, version)
+    if not infos:
+        return None
+    resources: list[dict[str, Any]] = []
+    for r in infos:
+        entry: dict[str, Any] = {
+            "name": r.resource,
+            "singularName": r.singular,
+            "namespaced": r.namespaced,
+            "kind": r.kind,
+            "verbs": _sorted_verbs(r),
+        }
+        if r.short_names:
+            entry["shortNames"] = list(r.short_names)
+        if r.categories:
+            entry["categories"] = list(r.categories)
+        resources.append(entry)
+        for sub in r.subresources:
+            resources.append(
+                {
+                    "name": f"{r.resource}/{sub}",
+                    "singularName": "",
+                    "namespaced": r.namespaced,
+                    "kind": r.kind,
+                    "verbs": _SUBRESOURCE_VERBS.get(sub, ["get"]),
+                }
+            )
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": f"{group}/{version}" if group else version,
+        "resources": resources,
+    }
+
+
+def _discovery_resource(r: ResourceInfo) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "resource": r.resource,
+        "responseKind": {"group": r.group, "version": r.version, "kind": r.kind},
+        "scope": "Namespaced" if r.namespaced else "Cluster",
+        "singularResource": r.singular,
+        "verbs": _sorted_verbs(r),
+    }
+    if r.short_names:
+        d["shortNames"] = list(r.short_names)
+    if r.categories:
+        d["categories"] = list(r.categories)
+    if r.subresources:
+        d["subresources"] = [
+            {
+                "subresource": sub,
+                "responseKind": {"group": r.group, "version": r.version, "kind": r.kind},
+                "verbs": _SUBRESOURCE_VERBS.get(sub, ["get"]),
+            }
+            for sub in r.subresources
+        ]
+    return d
+
+
+def aggregated(core: bool, api_version: str) -> dict[str, Any]:
+    """The `APIGroupDiscoveryList` for `/api` (core) or `/apis` (named groups)."""
+    groups = [""] if core else _named_groups()
+    items = []
+    for g in groups:
+        versions = sorted({r.version for r in scheme.ALL if r.group == g})
+        items.append(
+            {
+                "metadata": {"name": g, "creationTimestamp": None},
+                "versions": [
+                    {
+                        "version": v,
+                        "resources": [_discovery_resource(r) for r in scheme.resources_in(g, v)],
+                        "freshness": "Current",
+                    }
+                    for v in versions
+                ],
+            }
+        )
+    return {"kind": "APIGroupDiscoveryList", "apiVersion": api_version, "metadata": {}, "items": items}

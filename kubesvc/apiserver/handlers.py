@@ -1,0 +1,680 @@
+"""REST handlers: decode the request, call the registry, encode the answer.
+
+Every handler takes the parsed `RequestInfo` and the `ResourceStore` it addresses and returns an
+aiohttp response; failures are `StatusError`s, rendered as `Status` bodies by the app's
+middleware.  Decoding covers JSON, YAML and (through `protobuf.py`) protobuf bodies, with the
+checks kube-apiserver makes on them (kind/apiVersion, name and namespace against the URL,
+unknown and duplicate fields per `fieldValidation`).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import importlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from kubesvc.api import codec, errors
+from kubesvc.api.scheme import ResourceInfo
+from kubesvc.apiserver import negotiation as neg
+from kubesvc.apiserver import pruning
+from kubesvc.apiserver.requestinfo import RequestInfo
+from kubesvc.registry.generic import ListOptions, ResourceStore
+from kubesvc.registry.selectors import build_filter
+from kubesvc.registry.strategy import Obj, Strategy, apply_defaults
+
+log = logging.getLogger("kubesvc.apiserver")
+
+
+def _optional(name: str) -> ModuleType | None:
+    """SURFACE's modules (tables, fieldmanager, protobuf, patch): used when present."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+    except Exception:  # a module mid-edit must not take the server down
+        log.exception("cannot import %s", name)
+        return None
+
+
+tables = _optional("kubesvc.apiserver.tables")
+fieldmanager = _optional("kubesvc.apiserver.fieldmanager")
+protobuf = _optional("kubesvc.apiserver.protobuf")
+patch_mod = _optional("kubesvc.api.patch")
+
+
+@dataclass
+class RequestScope:
+    """What a handler needs besides the request."""
+
+    ri: RequestInfo
+    rs: ResourceStore
+    query: Mapping[str, str]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def info(self) -> ResourceInfo:
+        return self.rs.info
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+# -- encoding -------------------------------------------------------------------------------
+
+
+def encode(obj: Any, out: neg.Output | None) -> tuple[bytes, str]:
+    if out is not None and out.format == "yaml":
+        return yaml.safe_dump(obj, sort_keys=False).encode(), neg.YAML
+    if out is not None and out.as_ == "Table":
+        return codec.dumps(obj), f"application/json;as=Table;v={out.version};g=meta.k8s.io"
+    return codec.dumps(obj), neg.JSON
+
+
+def respond(obj: Any, status: int, out: neg.Output | None, warnings: list[str] | None = None) -> web.Response:
+    body, ctype = encode(obj, out)
+    resp = web.Response(body=body, status=status, headers={"Content-Type": ctype})
+    add_warnings(resp, warnings or [])
+    return resp
+
+
+def add_warnings(resp: web.StreamResponse, warnings: list[str]) -> None:
+    seen: set[str] = set()
+    for w in warnings:
+        if w in seen:
+            continue
+        seen.add(w)
+        resp.headers.add("Warning", '299 - "' + w.replace("\\", "\\\\").replace('"', '\\"') + '"')
+
+
+def output_for(request: web.Request, *, allow_table: bool) -> neg.Output:
+    out = neg.negotiate_output(request.headers.get("Accept"), allow_table=allow_table)
+    if out is None:
+        raise errors.not_acceptable(
+            "only the following media types are accepted: application/json, application/yaml, "
+            "application/vnd.kubernetes.protobuf"
+        )
+    if out.as_ == "Table" and tables is None:
+        return neg.Output("json")
+    return out
+
+
+def _partial(obj: Obj, version: str) -> Obj:
+    return {"kind": "PartialObjectMetadata", "apiVersion": f"meta.k8s.io/{version}", "metadata": obj.get("metadata", {})}
+
+
+def render_object(scope: RequestScope, obj: Obj, out: neg.Output) -> Any:
+    if out.as_ == "Table" and tables is not None:
+        return tables.to_table(scope.info, [obj], now=now(), include_object=scope.query.get("includeObject") or "Metadata")
+    if out.as_ == "PartialObjectMetadata":
+        return _partial(obj, out.version)
+    return obj
+
+
+def render_list(scope: RequestScope, lst: Obj, out: neg.Output) -> Any:
+    if out.as_ == "Table" and tables is not None:
+        items = [_with_type(scope.info, it) for it in lst["items"]]
+        return tables.to_table(
+            scope.info,
+            items,
+            now=now(),
+            include_object=scope.query.get("includeObject") or "Metadata",
+            list_meta=lst["metadata"],
+        )
+    if out.as_ == "PartialObjectMetadata":
+        return {
+            "kind": "PartialObjectMetadataList",
+            "apiVersion": f"meta.k8s.io/{out.version}",
+            "metadata": lst["metadata"],
+            "items": [_partial(it, out.version) for it in lst["items"]],
+        }
+    return lst
+
+
+def _with_type(info: ResourceInfo, obj: Obj) -> Obj:
+    if "kind" in obj:
+        return obj
+    return {"apiVersion": info.api_version, "kind": info.kind, **obj}
+
+
+# -- decoding -------------------------------------------------------------------------------
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise errors.too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(65536):
+        size += len(chunk)
+        if size > limit:
+            raise errors.too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class _DuplicateKeys(dict[str, Any]):
+    pass
+
+
+def _json_with_duplicates(body: bytes) -> tuple[Any, list[str]]:
+    """Decode JSON with the stdlib (orjson keeps the last of duplicate keys silently) and
+    report duplicate fields by their path, as upstream's strict decoder does."""
+    dups: list[str] = []
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        d: dict[str, Any] = {}
+        for k, v in pairs:
+            if k in d:
+                dups.append(k)
+            d[k] = v
+        return d
+
+    return json.loads(body, object_pairs_hook=hook), dups
+
+
+def decode_document(body: bytes, content_type: str) -> tuple[Any, list[str]]:
+    """(document, duplicate field names)."""
+    mt = neg.parse_media_type(content_type or neg.JSON).type
+    if mt in ("", neg.JSON, neg.MERGE_PATCH, neg.JSON_PATCH, neg.STRATEGIC_PATCH):
+        try:
+            doc = codec.loads(body)
+        except codec.DecodeError as exc:
+            raise errors.bad_request(f"couldn't get version/kind; json parse error: {exc}") from exc
+        dups: list[str] = []
+        if b'"' in body and isinstance(doc, dict):
+            try:
+                _, dups = _json_with_duplicates(body)
+            except ValueError:
+                dups = []
+        return doc, dups
+    if mt in (neg.YAML, neg.APPLY_PATCH):
+        try:
+            doc = codec.loads_yaml(body)
+        except codec.DecodeError as exc:
+            raise errors.bad_request(f"error converting YAML to JSON: {exc}") from exc
+        return doc, []
+    if mt == neg.PROTOBUF:
+        if protobuf is None:
+            raise errors.unsupported_media_type("application/json, application/yaml")
+        try:
+            return protobuf.decode(body), []
+        except Exception as exc:
+            raise errors.StatusError(
+                415,
+                "UnsupportedMediaType",
+                f"the body of the request was in an unknown format - accepted media types include: "
+                f"application/json, application/yaml, application/vnd.kubernetes.protobuf ({exc})",
+            ) from exc
+    raise errors.unsupported_media_type("application/json, application/yaml, application/vnd.kubernetes.protobuf")
+
+
+def field_validation(query: Mapping[str, str]) -> str:
+    v = query.get("fieldValidation", "")
+    if v == "":
+        return "Warn"
+    if v not in ("Ignore", "Warn", "Strict"):
+        raise errors.bad_request(f'fieldValidation must be one of "Ignore", "Warn", or "Strict", got "{v}"')
+    return v
+
+
+def check_fields(scope: RequestScope, obj: Obj, dups: list[str]) -> None:
+    """Unknown and duplicate fields: Strict → 400, Warn → Warning headers, Ignore → dropped."""
+    mode = field_validation(scope.query)
+    problems = [f'duplicate field "{d}"' for d in dups]
+    unknown = pruning.prune(obj, scope.info)
+    problems += [f'unknown field "{u}"' for u in unknown]
+    if not problems:
+        return
+    if mode == "Strict":
+        if len(problems) == 1:
+            raise errors.bad_request(f"strict decoding error: {problems[0]}")
+        raise errors.bad_request("strict decoding error: " + ", ".join(problems))
+    if mode == "Warn":
+        scope.warnings.extend(problems)
+
+
+def decode_object(scope: RequestScope, body: bytes, content_type: str) -> Obj:
+    doc, dups = decode_document(body, content_type)
+    if not isinstance(doc, dict):
+        raise errors.bad_request(
+            "couldn't get version/kind; json parse error: json: cannot unmarshal "
+            f"{_json_kind(doc)} into Go value of type struct "
+            '{ APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+        )
+    info = scope.info
+    api_version = doc.get("apiVersion") or info.api_version
+    kind = doc.get("kind") or info.kind
+    if api_version != info.api_version:
+        raise errors.bad_request(
+            f"the API version in the data ({api_version}) does not match the expected API version ({info.api_version})"
+        )
+    if kind != info.kind:
+        raise errors.bad_request(
+            f'{kind} in version "{info.version}" cannot be handled as a {info.kind}: '
+            f'the kind in the data ({kind}) does not match the expected kind ({info.kind})'
+        )
+    doc["apiVersion"] = api_version
+    doc["kind"] = kind
+    if not isinstance(doc.get("metadata", {}), dict):
+        raise errors.bad_request(
+            f'{kind} in version "{info.version}" cannot be handled as a {info.kind}: json: cannot unmarshal '
+            f"{_json_kind(doc['metadata'])} into Go struct field {kind}.metadata of type v1.ObjectMeta"
+        )
+    check_fields(scope, doc, dups)
+    return doc
+
+
+def _json_kind(v: Any) -> str:
+    if isinstance(v, list):
+        return "array"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int | float):
+        return "number"
+    if v is None:
+        return "null"
+    return "object"
+
+
+def check_namespace(scope: RequestScope, obj: Obj) -> None:
+    meta = obj.setdefault("metadata", {})
+    if scope.info.namespaced:
+        ns = meta.get("namespace")
+        if ns and ns != scope.ri.namespace:
+            raise errors.bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
+        meta["namespace"] = scope.ri.namespace
+    else:
+        meta.pop("namespace", None)
+
+
+def check_name(scope: RequestScope, obj: Obj) -> None:
+    name = (obj.get("metadata") or {}).get("name") or ""
+    if name != scope.ri.name:
+        raise errors.bad_request(f"the name of the object ({name}) does not match the name on the URL ({scope.ri.name})")
+
+
+def dry_run(query: Mapping[str, str], values: list[str] | None = None) -> bool:
+    vals = list(values or [])
+    if "dryRun" in query:
+        vals.append(query["dryRun"])
+    for v in vals:
+        if v != "All":
+            raise errors.invalid(
+                "CreateOptions",
+                "",
+                [_not_supported_dry_run(v)],
+                "meta.k8s.io",
+            )
+    return bool(vals)
+
+
+def _not_supported_dry_run(v: str) -> Any:
+    from kubesvc.api import fields as F
+
+    return F.not_supported("dryRun", v, ["All"])
+
+
+def manager_name(request: web.Request, query: Mapping[str, str]) -> str:
+    m = query.get("fieldManager", "")
+    if m:
+        return m
+    ua = request.headers.get("User-Agent", "")
+    return ua.split("/", 1)[0] if ua else ""
+
+
+def record_update(scope: RequestScope, old: Obj | None, new: Obj, manager: str, subresource: str = "") -> None:
+    if fieldmanager is None:
+        return
+    try:
+        fieldmanager.record_update(
+            old,
+            new,
+            manager=manager,
+            operation="Update",
+            subresource=subresource,
+            api_version=scope.info.api_version,
+            now=now(),
+        )
+    except errors.StatusError:
+        raise
+    except Exception:
+        log.exception("managedFields update failed")
+
+
+def strategy_for(scope: RequestScope) -> Strategy:
+    sub = scope.ri.subresource
+    if not sub:
+        return scope.rs.strategy
+    if sub == "status":
+        st = scope.rs.strategy.status_strategy()
+        if st is not None:
+            return st
+    if sub == "finalize" and hasattr(scope.rs.strategy, "finalize_strategy"):
+        fin: Strategy = scope.rs.strategy.finalize_strategy()
+        return fin
+    raise errors.path_not_found()
+
+
+# -- verbs ----------------------------------------------------------------------------------
+
+
+async def get(request: web.Request, scope: RequestScope) -> web.StreamResponse:
+    if scope.ri.subresource:
+        if scope.ri.subresource != "status" or scope.rs.strategy.status_strategy() is None:
+            raise errors.path_not_found()
+    out = output_for(request, allow_table=True)
+    obj = await scope.rs.get(scope.ri.namespace, scope.ri.name)
+    return respond(render_object(scope, obj, out), 200, out)
+
+
+def list_options(scope: RequestScope) -> ListOptions:
+    q = scope.query
+    limit = 0
+    if q.get("limit"):
+        try:
+            limit = max(int(q["limit"]), 0)
+        except ValueError as exc:
+            raise errors.bad_request(f'invalid limit "{q["limit"]}"') from exc
+    flt = build_filter(scope.info, q.get("labelSelector", ""), q.get("fieldSelector", ""))
+    return ListOptions(
+        filter=flt,
+        limit=limit,
+        continue_token=q.get("continue", ""),
+        resource_version=q.get("resourceVersion", ""),
+        resource_version_match=q.get("resourceVersionMatch", ""),
+    )
+
+
+async def list_(request: web.Request, scope: RequestScope) -> web.StreamResponse:
+    out = output_for(request, allow_table=True)
+    lst = await scope.rs.list(scope.ri.namespace, list_options(scope))
+    return respond(render_list(scope, lst, out), 200, out)
+
+
+async def create(request: web.Request, scope: RequestScope, limit: int) -> web.StreamResponse:
+    if scope.ri.name or scope.ri.subresource:
+        raise errors.method_not_supported(scope.info.resource, "create", scope.info.group)
+    out = output_for(request, allow_table=False)
+    body = await read_body(request, limit)
+    obj = decode_object(scope, body, request.headers.get("Content-Type", ""))
+    check_namespace(scope, obj)
+    is_dry = dry_run(scope.query)
+    apply_defaults(obj)
+    record_update(scope, None, obj, manager_name(request, scope.query))
+    created = await scope.rs.create(scope.ri.namespace, obj, dry_run=is_dry)
+    scope.warnings.extend(scope.rs.strategy.warnings_on_create(created))
+    return respond(created, 201, out, scope.warnings)
+
+
+async def update(request: web.Request, scope: RequestScope, limit: int) -> web.StreamResponse:
+    out = output_for(request, allow_table=False)
+    strategy = strategy_for(scope)
+    body = await read_body(request, limit)
+    obj = decode_object(scope, body, request.headers.get("Content-Type", ""))
+    check_name(scope, obj)
+    check_namespace(scope, obj)
+    is_dry = dry_run(scope.query)
+    apply_defaults(obj)
+    manager = manager_name(request, scope.query)
+    sub = scope.ri.subresource
+
+    async def updater(current: Obj | None) -> Obj:
+        new = copy.deepcopy(obj)
+        record_update(scope, current, new, manager, sub)
+        return new
+
+    result, created = await scope.rs.update(
+        scope.ri.namespace, scope.ri.name, updater, strategy=strategy, dry_run=is_dry
+    )
+    return respond(result, 201 if created else 200, out, scope.warnings)
+
+
+def _patch_error(exc: Exception) -> errors.StatusError:
+    if isinstance(exc, errors.StatusError):
+        return exc
+    kind = getattr(exc, "kind", None) or getattr(exc, "reason", None)
+    invalid = getattr(exc, "invalid", None)
+    if invalid is True or kind in ("invalid", "Invalid"):
+        return errors.StatusError(422, "Invalid", str(exc))
+    return errors.bad_request(str(exc))
+
+
+def _patch_pins_rv(ctype: str, patch: Any) -> bool:
+    if ctype == neg.JSON_PATCH:
+        return any(
+            isinstance(op, dict) and op.get("path") == "/metadata/resourceVersion" and op.get("op") != "test"
+            for op in (patch if isinstance(patch, list) else [])
+        )
+    if isinstance(patch, dict):
+        return bool((patch.get("metadata") or {}).get("resourceVersion"))
+    return False
+
+
+async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.StreamResponse:
+    out = output_for(request, allow_table=False)
+    strategy = strategy_for(scope)
+    ctype = neg.parse_media_type(request.headers.get("Content-Type", "")).type
+    if ctype not in neg.PATCH_TYPES:
+        raise errors.StatusError(
+            415,
+            "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted media types include: "
+            + ", ".join(neg.PATCH_TYPES),
+        )
+    body = await read_body(request, limit)
+    doc, _dups = decode_document(body, ctype)
+    is_dry = dry_run(scope.query)
+    manager = manager_name(request, scope.query)
+    sub = scope.ri.subresource
+    info = scope.info
+    if ctype == neg.JSON_PATCH and not isinstance(doc, list):
+        raise errors.bad_request(
+            "json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp"
+        )
+    if ctype != neg.JSON_PATCH and not isinstance(doc, dict):
+        raise errors.bad_request(f"couldn't get version/kind; json parse error: json: cannot unmarshal {_json_kind(doc)} into Go value of type map[string]interface {{}}")
+    force = scope.query.get("force", "") == "true"
+    if ctype == neg.APPLY_PATCH:
+        if not scope.query.get("fieldManager"):
+            raise errors.invalid("PatchOptions", "", [_required_field_manager()], "meta.k8s.io")
+        if fieldmanager is None:
+            raise errors.unsupported_media_type(", ".join(p for p in neg.PATCH_TYPES if p != neg.APPLY_PATCH))
+        assert isinstance(doc, dict)
+        _check_apply_body(scope, doc)
+    elif force:
+        raise errors.invalid(
+            "PatchOptions", "", [_forbidden_force()], "meta.k8s.io"
+        )
+    if patch_mod is None and ctype != neg.APPLY_PATCH:
+        raise errors.unsupported_media_type(neg.APPLY_PATCH)
+    pinned = _patch_pins_rv(ctype, doc)
+
+    async def updater(current: Obj | None) -> Obj:
+        if current is None:
+            if ctype != neg.APPLY_PATCH:
+                raise errors.not_found(info.resource, scope.ri.name, info.group)
+        try:
+            if ctype == neg.APPLY_PATCH:
+                assert fieldmanager is not None
+                applied = copy.deepcopy(doc)
+                check_fields(scope, applied, [])
+                result = fieldmanager.server_side_apply(
+                    current,
+                    applied,
+                    manager=manager,
+                    force=force,
+                    now=now(),
+                    api_version=info.api_version,
+                    kind=info.kind,
+                )
+            else:
+                assert patch_mod is not None and current is not None
+                if ctype == neg.JSON_PATCH:
+                    result = patch_mod.apply_json_patch(current, doc)
+                elif ctype == neg.MERGE_PATCH:
+                    result = patch_mod.apply_merge_patch(current, doc)
+                else:
+                    result = patch_mod.apply_strategic_merge_patch(
+                        current, doc, api_version=info.api_version, kind=info.kind
+                    )
+        except errors.StatusError:
+            raise
+        except Exception as exc:
+            raise _patch_error(exc) from exc
+        if not isinstance(result, dict):
+            raise errors.bad_request("the patched document is not an object")
+        if result.get("apiVersion", info.api_version) != info.api_version or result.get("kind", info.kind) != info.kind:
+            raise errors.bad_request(
+                f"the API version in the data ({result.get('apiVersion')}) does not match the expected API version ({info.api_version})"
+            )
+        result["apiVersion"] = info.api_version
+        result["kind"] = info.kind
+        if ctype != neg.APPLY_PATCH:
+            check_fields(scope, result, [])
+        check_name(scope, result)
+        check_namespace(scope, result)
+        apply_defaults(result)
+        if ctype != neg.APPLY_PATCH:
+            record_update(scope, current, result, manager, sub)
+        if not pinned and current is not None:
+            rv = (current.get("metadata") or {}).get("resourceVersion")
+            result.setdefault("metadata", {})["resourceVersion"] = rv
+        return result
+
+    result, created = await scope.rs.update(
+        scope.ri.namespace,
+        scope.ri.name,
+        updater,
+        strategy=strategy,
+        dry_run=is_dry,
+        allow_create=(ctype == neg.APPLY_PATCH and not sub),
+        retry_conflicts=not pinned,
+    )
+    return respond(result, 201 if created else 200, out, scope.warnings)
+
+
+def _required_field_manager() -> Any:
+    from kubesvc.api import fields as F
+
+    return F.required("fieldManager", "is required for apply requests")
+
+
+def _forbidden_force() -> Any:
+    from kubesvc.api import fields as F
+
+    return F.forbidden("force", "may not be specified for non-apply patch")
+
+
+def _check_apply_body(scope: RequestScope, doc: Obj) -> None:
+    info = scope.info
+    if not doc.get("apiVersion") or not doc.get("kind"):
+        raise errors.bad_request(
+            "invalid object type: " + ("/, Kind=" if not doc.get("kind") else f"/, Kind={doc.get('kind')}")
+        )
+    if doc["apiVersion"] != info.api_version:
+        raise errors.bad_request(
+            f"the API version in the data ({doc['apiVersion']}) does not match the expected API version ({info.api_version})"
+        )
+    if doc["kind"] != info.kind:
+        raise errors.bad_request(
+            f'{doc["kind"]} in version "{info.version}" cannot be handled as a {info.kind}: '
+            f"the kind in the data ({doc['kind']}) does not match the expected kind ({info.kind})"
+        )
+
+
+def _delete_options(body: bytes, content_type: str, query: Mapping[str, str]) -> dict[str, Any]:
+    opts: dict[str, Any] = {}
+    if body.strip():
+        doc, _ = decode_document(body, content_type or neg.JSON)
+        if not isinstance(doc, dict):
+            raise errors.bad_request("DeleteOptions must be an object")
+        opts.update(doc)
+    if "gracePeriodSeconds" in query:
+        try:
+            opts["gracePeriodSeconds"] = int(query["gracePeriodSeconds"])
+        except ValueError as exc:
+            raise errors.bad_request(f'invalid gracePeriodSeconds "{query["gracePeriodSeconds"]}"') from exc
+    if "propagationPolicy" in query:
+        opts["propagationPolicy"] = query["propagationPolicy"]
+    policy = opts.get("propagationPolicy")
+    if policy is not None and policy not in ("Orphan", "Background", "Foreground"):
+        from kubesvc.api import fields as F
+
+        raise errors.invalid(
+            "DeleteOptions",
+            "",
+            [F.not_supported("propagationPolicy", policy, ["Foreground", "Background", "Orphan", "nil"])],
+            "meta.k8s.io",
+        )
+    return opts
+
+
+# Kinds whose DELETE answers with the deleted object; the others answer a Status Success
+# (upstream `ReturnDeletedObject` in each kind's REST storage).
+RETURNS_DELETED_OBJECT = {"Service", "Pod", "Namespace", "Node"}
+
+
+async def delete(request: web.Request, scope: RequestScope, limit: int) -> web.StreamResponse:
+    if scope.ri.subresource:
+        raise errors.method_not_supported(scope.info.resource, "delete", scope.info.group)
+    out = output_for(request, allow_table=False)
+    body = await read_body(request, limit)
+    opts = _delete_options(body, request.headers.get("Content-Type", ""), scope.query)
+    is_dry = dry_run(scope.query, list(opts.get("dryRun") or []))
+    pre = opts.get("preconditions") or {}
+    grace = opts.get("gracePeriodSeconds")
+    obj, deleted = await scope.rs.delete(
+        scope.ri.namespace,
+        scope.ri.name,
+        precondition_uid=pre.get("uid"),
+        precondition_rv=pre.get("resourceVersion"),
+        grace_period_seconds=int(grace) if grace is not None else None,
+        dry_run=is_dry,
+    )
+    if deleted and scope.info.kind not in RETURNS_DELETED_OBJECT:
+        meta = obj.get("metadata") or {}
+        status = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": {
+                "name": scope.ri.name,
+                **({"group": scope.info.group} if scope.info.group else {}),
+                "kind": scope.info.resource,
+                "uid": meta.get("uid"),
+            },
+        }
+        return respond(status, 200, out)
+    return respond(obj, 200, out)
+
+
+async def delete_collection(request: web.Request, scope: RequestScope, limit: int) -> web.StreamResponse:
+    if "deletecollection" not in scope.info.verbs:
+        raise errors.method_not_supported(scope.info.resource, "deletecollection", scope.info.group)
+    out = output_for(request, allow_table=False)
+    body = await read_body(request, limit)
+    opts = _delete_options(body, request.headers.get("Content-Type", ""), scope.query)
+    is_dry = dry_run(scope.query, list(opts.get("dryRun") or []))
+    grace = opts.get("gracePeriodSeconds")
+    lst = await scope.rs.delete_collection(
+        scope.ri.namespace,
+        list_options(scope),
+        grace_period_seconds=int(grace) if grace is not None else None,
+        dry_run=is_dry,
+    )
+    return respond(lst, 200, out)

@@ -1,0 +1,214 @@
+"""Watch streaming: `?watch=true` (and `/watch/` paths) as a chunked stream of JSON lines.
+
+Each line is `{"type": ADDED|MODIFIED|DELETED|BOOKMARK|ERROR, "object": {...}}`.  A producer task
+pulls events from the registry's watch into a queue; the response loop writes them, sends a
+BOOKMARK when the client allowed them and the interval passed (or when the initial events of
+`sendInitialEvents=true` are done), and ends at `timeoutSeconds` (default: a random value in
+[min-request-timeout, 2x], as kube-apiserver), at shutdown, or when the client goes away.
+A compacted start revision becomes an ERROR event carrying a 410 Expired Status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from typing import Any
+
+from aiohttp import web
+
+from kubesvc.api import codec, errors
+from kubesvc.api import fields as F
+from kubesvc.apiserver import handlers as h
+from kubesvc.apiserver import negotiation as neg
+from kubesvc.registry.generic import WatchItem
+from kubesvc.registry.selectors import ObjectFilter, build_filter
+from kubesvc.storage.interface import CompactedError
+
+log = logging.getLogger("kubesvc.apiserver.watch")
+
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+
+_DONE = object()
+
+
+def _bool_param(v: str | None) -> bool | None:
+    if v is None or v == "":
+        return None
+    return v.lower() in ("true", "1")
+
+
+def _watch_filter(scope: h.RequestScope) -> ObjectFilter:
+    q = scope.query
+    fs = q.get("fieldSelector", "")
+    if scope.ri.name:
+        # A watch on one object (`/watch/.../services/web` or `services/web?watch=true`) is a
+        # collection watch with `metadata.name=<name>`, as upstream rewrites it.
+        fs = f"metadata.name={scope.ri.name}" + (f",{fs}" if fs else "")
+    return build_filter(scope.info, q.get("labelSelector", ""), fs)
+
+
+def _check_params(scope: h.RequestScope, send_initial: bool | None, allow_bookmarks: bool) -> None:
+    q = scope.query
+    errs: list[F.FieldError] = []
+    match = q.get("resourceVersionMatch", "")
+    if send_initial is not None:
+        if match != "NotOlderThan":
+            errs.append(
+                F.forbidden(
+                    "resourceVersionMatch",
+                    "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+                )
+            )
+        if send_initial and not allow_bookmarks:
+            errs.append(F.forbidden("allowWatchBookmarks", "sendInitialEvents requires setting allowWatchBookmarks to true"))
+    elif match:
+        errs.append(
+            F.forbidden(
+                "resourceVersionMatch",
+                "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+            )
+        )
+    if errs:
+        raise errors.invalid("ListOptions", "", errs, "meta.k8s.io")
+
+
+async def serve(
+    request: web.Request,
+    scope: h.RequestScope,
+    *,
+    min_request_timeout: int,
+    bookmark_interval: float,
+    shutdown: asyncio.Event,
+    on_event: Any = None,
+) -> web.StreamResponse:
+    q = scope.query
+    out = h.output_for(request, allow_table=True)
+    flt = _watch_filter(scope)
+    allow_bookmarks = _bool_param(q.get("allowWatchBookmarks")) is True
+    send_initial = _bool_param(q.get("sendInitialEvents"))
+    _check_params(scope, send_initial, allow_bookmarks)
+    rv = q.get("resourceVersion", "")
+    if rv and rv != "0":
+        try:
+            if int(rv) < 0:
+                raise ValueError
+        except ValueError as exc:
+            raise errors.bad_request(f'invalid resource version "{rv}"') from exc
+    if q.get("timeoutSeconds"):
+        try:
+            timeout = float(int(q["timeoutSeconds"]))
+        except ValueError as exc:
+            raise errors.bad_request(f'invalid timeoutSeconds "{q["timeoutSeconds"]}"') from exc
+    else:
+        timeout = float(random.randint(min_request_timeout, 2 * min_request_timeout))
+
+    info = scope.info
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1000)
+
+    async def produce() -> None:
+        try:
+            async for item in scope.rs.watch(
+                scope.ri.namespace, flt, resource_version=rv, send_initial_events=send_initial
+            ):
+                await queue.put(item)
+        except CompactedError as exc:
+            await queue.put(errors.resource_expired(f"too old resource version: {exc.requested} ({exc.compacted})"))
+        except errors.StatusError as exc:
+            await queue.put(exc)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the store failed: end the stream with an error event
+            log.exception("watch failed")
+            await queue.put(errors.internal_error(str(exc)))
+        await queue.put(_DONE)
+
+    content_type = neg.TABLE_CONTENT_TYPE if out.as_ == "Table" else neg.JSON
+    resp = web.StreamResponse(status=200, headers={"Content-Type": content_type, "Cache-Control": "no-cache, private"})
+    resp.enable_chunked_encoding()
+    producer = asyncio.create_task(produce())
+    first_table = True
+    last_rev = 0
+    next_bookmark = loop.time() + bookmark_interval
+    prepared = False
+
+    async def write(event_type: str, obj: Any) -> None:
+        nonlocal prepared
+        if not prepared:
+            await resp.prepare(request)
+            prepared = True
+        await resp.write(codec.dumps({"type": event_type, "object": obj}) + b"\n")
+        if on_event is not None:
+            on_event()
+
+    def bookmark(rev: int, *, initial_end: bool = False) -> dict[str, Any]:
+        meta: dict[str, Any] = {"resourceVersion": str(rev), "creationTimestamp": None}
+        if initial_end:
+            meta["annotations"] = {INITIAL_EVENTS_END: "true"}
+        return {"kind": info.kind, "apiVersion": info.api_version, "metadata": meta}
+
+    try:
+        await resp.prepare(request)
+        prepared = True
+        while True:
+            now = loop.time()
+            if now >= deadline or shutdown.is_set():
+                break
+            wait = min(deadline - now, 1.0)
+            if allow_bookmarks:
+                wait = min(wait, max(next_bookmark - now, 0.0))
+            try:
+                item = await asyncio.wait_for(queue.get(), timeout=max(wait, 0.0))
+            except TimeoutError:
+                if request.transport is None or request.transport.is_closing():
+                    break
+                if allow_bookmarks and loop.time() >= next_bookmark and last_rev:
+                    await write("BOOKMARK", bookmark(last_rev))
+                    next_bookmark = loop.time() + bookmark_interval
+                continue
+            if item is _DONE:
+                break
+            if isinstance(item, errors.StatusError):
+                await write("ERROR", item.to_status())
+                break
+            assert isinstance(item, WatchItem)
+            last_rev = max(last_rev, item.revision)
+            if item.type == "PROGRESS":
+                continue
+            if item.type == "BOOKMARK":
+                if allow_bookmarks:
+                    await write("BOOKMARK", bookmark(item.revision, initial_end=True))
+                    next_bookmark = loop.time() + bookmark_interval
+                continue
+            obj = item.object
+            assert obj is not None
+            if out.as_ == "Table" and h.tables is not None:
+                payload = h.tables.to_table(
+                    info,
+                    [obj],
+                    now=h.now(),
+                    include_object=q.get("includeObject") or "Metadata",
+                    no_headers=not first_table,
+                )
+                first_table = False
+            elif out.as_ == "PartialObjectMetadata":
+                payload = {
+                    "kind": "PartialObjectMetadata",
+                    "apiVersion": f"meta.k8s.io/{out.version}",
+                    "metadata": obj.get("metadata", {}),
+                }
+            else:
+                payload = obj
+            await write(item.type, payload)
+    except ConnectionResetError:
+        pass
+    finally:
+        producer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await producer
+    with contextlib.suppress(Exception):
+        await resp.write_eof()
+    return resp

@@ -1,0 +1,762 @@
+"""The generic registry: create, get, list, update, delete and watch for any kind, on the Store.
+
+Theory of operation
+-------------------
+One `ResourceStore` serves one resource (`services`, `endpointslices.discovery.k8s.io`, ...).
+Objects are stored as JSON under `/registry/<group-resource>/<namespace>/<name>` (cluster-scoped:
+`/registry/<group-resource>/<name>`) *without* `metadata.resourceVersion`: as in kube-apiserver's
+etcd3 store, the resourceVersion of an object is the store's `mod_revision` of its key and is
+filled in on every read.
+
+Writes follow upstream's generic store (`k8s.io/apiserver/pkg/registry/generic/registry/store.go`):
+
+* create: system fields (uid, creationTimestamp, generated name), strategy prepare + validate,
+  the strategy's `begin_create` hook, then one store transaction `key absent + hook compares ->
+  put object + hook ops`.
+* update (PUT, PATCH, apply, status): read, call the caller's `updater(current)` (decoding,
+  patching, field management happen there), check the resourceVersion precondition, keep what a
+  client cannot change, prepare + validate, then compare-and-swap on the read revision.  A swap
+  that lost a race is retried with a fresh read unless the caller pinned a resourceVersion
+  (then 409 Conflict).  An update that changes nothing is not written.
+* delete: preconditions, graceful deletion (Pods), finalizers (set deletionTimestamp and keep
+  the object), else a CAS delete.  An update that removes the last finalizer of an object
+  being deleted with grace 0 deletes it.
+
+Namespaced creates pass upstream's NamespaceLifecycle admission: the namespace must exist and
+not be terminating.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import datetime as dt
+import random
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kubesvc.api import codec, errors
+from kubesvc.api import fields as F
+from kubesvc.api.scheme import NAMESPACES, ResourceInfo
+from kubesvc.registry.selectors import ObjectFilter
+from kubesvc.registry.strategy import Obj, Strategy, WriteTxn, apply_defaults
+from kubesvc.storage.interface import (
+    CompactedError,
+    Compare,
+    Delete,
+    FutureRevisionError,
+    KeyValue,
+    Put,
+    Store,
+)
+
+# Upstream `names.SimpleNameGenerator`: 5 characters from an alphabet without vowels and
+# look-alike digits, appended to the generateName prefix cut to 63-5 characters.
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+RANDOM_LENGTH = 5
+MAX_GENERATED_PREFIX = 63 - RANDOM_LENGTH
+
+MAX_RETRIES = 10
+
+Updater = Callable[[Obj | None], Awaitable[Obj]]
+
+CONTINUE_EXPIRED = (
+    "The provided continue parameter is too old to display a consistent list result. You can start a "
+    "new list without the continue parameter, or use the continue token in this response to retrieve "
+    "the remainder of the results. Continuing with the provided token results in an inconsistent list "
+    "- objects that were created, modified, or deleted between the time the first chunk was returned "
+    "and now may show up in the list."
+)
+
+NAMESPACE_TERMINATING_CAUSE = "NamespaceTerminating"
+
+
+def rfc3339(t: dt.datetime) -> str:
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def generate_name(prefix: str, rng: random.Random) -> str:
+    if len(prefix) > MAX_GENERATED_PREFIX:
+        prefix = prefix[:MAX_GENERATED_PREFIX]
+    return prefix + "".join(rng.choice(NAME_ALPHABET) for _ in range(RANDOM_LENGTH))
+
+
+@dataclass(frozen=True)
+class ListOptions:
+    filter: ObjectFilter
+    limit: int = 0
+    continue_token: str = ""
+    resource_version: str = ""
+    resource_version_match: str = ""
+
+
+@dataclass
+class WatchItem:
+    """One event for the watch stream; type PROGRESS only advances the known revision."""
+
+    type: str  # ADDED MODIFIED DELETED BOOKMARK PROGRESS
+    object: Obj | None
+    revision: int
+
+
+def encode_continue(rv: int, start: str) -> str:
+    raw = codec.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start})
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_continue(token: str) -> tuple[int, str]:
+    try:
+        pad = "=" * (-len(token) % 4)
+        data = codec.loads(base64.urlsafe_b64decode(token + pad))
+        if data.get("v") != "meta.k8s.io/v1":
+            raise ValueError("unknown version")
+        rv = int(data["rv"])
+        start = str(data["start"])
+    except Exception as exc:
+        raise errors.bad_request(f"continue key is not valid: {exc}") from exc
+    return rv, start
+
+
+def _meta(obj: Obj) -> dict[str, Any]:
+    m = obj.get("metadata")
+    if not isinstance(m, dict):
+        m = {}
+        obj["metadata"] = m
+    return m
+
+
+def _precondition_failed(info: ResourceInfo, name: str, what: str, want: str, have: str) -> errors.StatusError:
+    return errors.conflict(
+        info.resource,
+        name,
+        f"Precondition failed: {what} in precondition: {want}, {what} in object meta: {have}",
+        info.group,
+    )
+
+
+class ResourceStore:
+    """CRUD + watch for one resource."""
+
+    def __init__(
+        self,
+        info: ResourceInfo,
+        strategy: Strategy,
+        store: Store,
+        *,
+        registry: Any = None,
+        clock: Callable[[], dt.datetime] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.info = info
+        self.strategy = strategy
+        self.store = store
+        self.registry = registry
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.rng = rng or random.Random()
+        self.root = f"/registry/{info.group_resource}/"
+
+    # -- keys ---------------------------------------------------------------------------
+    def key(self, namespace: str, name: str) -> str:
+        if self.info.namespaced:
+            return f"{self.root}{namespace}/{name}"
+        return f"{self.root}{name}"
+
+    def prefix(self, namespace: str) -> str:
+        if self.info.namespaced and namespace:
+            return f"{self.root}{namespace}/"
+        return self.root
+
+    # -- codec --------------------------------------------------------------------------
+    def decode(self, kv: KeyValue) -> Obj:
+        obj: Obj = codec.loads(kv.value)
+        _meta(obj)["resourceVersion"] = str(kv.mod_revision)
+        return obj
+
+    def encode(self, obj: Obj) -> bytes:
+        meta = obj.get("metadata") or {}
+        if "resourceVersion" in meta:
+            stored = dict(obj)
+            stored["metadata"] = {k: v for k, v in meta.items() if k != "resourceVersion"}
+            return codec.dumps(stored)
+        return codec.dumps(obj)
+
+    def _not_found(self, name: str) -> errors.StatusError:
+        return errors.not_found(self.info.resource, name, self.info.group)
+
+    def _invalid(self, name: str, errs: list[F.FieldError]) -> errors.StatusError:
+        return errors.invalid(self.info.kind, name, errs, self.info.group)
+
+    # -- read ---------------------------------------------------------------------------
+    async def get(self, namespace: str, name: str) -> Obj:
+        kv = await self.store.get(self.key(namespace, name))
+        if kv is None:
+            raise self._not_found(name)
+        return self.decode(kv)
+
+    async def list(self, namespace: str, opts: ListOptions) -> Obj:
+        rv_param = opts.resource_version
+        match = opts.resource_version_match
+        list_errs: list[F.FieldError] = []
+        if match and not rv_param:
+            list_errs.append(
+                F.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided")
+            )
+        if match and opts.continue_token:
+            list_errs.append(
+                F.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided")
+            )
+        if match and match not in ("Exact", "NotOlderThan"):
+            list_errs.append(F.not_supported("resourceVersionMatch", match, ["Exact", "NotOlderThan"]))
+        if match == "Exact" and rv_param == "0":
+            list_errs.append(
+                F.forbidden("resourceVersionMatch", 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"')
+            )
+        if list_errs:
+            raise errors.invalid("ListOptions", "", list_errs, "meta.k8s.io")
+        if opts.continue_token and rv_param and rv_param != "0":
+            raise errors.bad_request("specifying resource version is not allowed when using continue")
+
+        revision = 0
+        start_after = ""
+        prefix = self.prefix(namespace)
+        if opts.continue_token:
+            revision, start = decode_continue(opts.continue_token)
+            if revision <= 0:
+                raise errors.bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+            start_after = prefix + start.rstrip("\x00")
+        elif rv_param and rv_param != "0":
+            requested = _parse_rv(rv_param)
+            current = await self.store.current_revision()
+            if match == "Exact":
+                if requested > current:
+                    raise _too_large(requested, current)
+                revision = requested
+            elif requested > current:
+                current = await self._wait_for_revision(requested)
+                if requested > current:
+                    raise _too_large(requested, current)
+        try:
+            items, revision, more, last_key = await self._list_filtered(
+                prefix, revision, opts.limit, start_after, opts.filter
+            )
+        except CompactedError as exc:
+            if opts.continue_token:
+                raise errors.StatusError(410, "Expired", CONTINUE_EXPIRED) from exc
+            raise errors.resource_expired(f"too old resource version: {exc.requested} ({exc.compacted})") from exc
+        list_meta: dict[str, Any] = {"resourceVersion": str(revision)}
+        if more:
+            list_meta["continue"] = encode_continue(revision, last_key[len(prefix) :] + "\x00")
+        for it in items:
+            it.pop("kind", None)
+            it.pop("apiVersion", None)
+        return {
+            "kind": self.info.list_kind_name,
+            "apiVersion": self.info.api_version,
+            "metadata": list_meta,
+            "items": items,
+        }
+
+    async def _wait_for_revision(self, rev: int, timeout: float = 3.0) -> int:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        current = await self.store.current_revision()
+        while current < rev and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+            current = await self.store.current_revision()
+        return current
+
+    async def _list_filtered(
+        self, prefix: str, revision: int, limit: int, start_after: str, flt: ObjectFilter
+    ) -> tuple[list[Obj], int, bool, str]:
+        out: list[Obj] = []
+        last_key = start_after
+        page = limit if limit > 0 else 0
+        if page and not flt.everything:
+            page = max(page, 100)
+        while True:
+            res = await self.store.list(prefix, revision=revision, limit=page, start_after=last_key)
+            revision = res.revision
+            for kv in res.items:
+                if limit > 0 and len(out) >= limit:
+                    return out, revision, True, last_key
+                last_key = kv.key
+                obj = self.decode(kv)
+                if flt.matches(obj):
+                    out.append(obj)
+            if not res.more:
+                return out, revision, False, last_key
+            if limit > 0 and len(out) >= limit:
+                return out, revision, True, last_key
+
+    # -- create -------------------------------------------------------------------------
+    async def create(self, namespace: str, obj: Obj, *, dry_run: bool = False) -> Obj:
+        meta = _meta(obj)
+        if self.info.namespaced:
+            meta["namespace"] = namespace
+        else:
+            meta.pop("namespace", None)
+        for k in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
+            meta.pop(k, None)
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = generate_name(str(meta["generateName"]), self.rng)
+        meta["uid"] = str(uuid.uuid4())
+        meta["creationTimestamp"] = rfc3339(self.clock())
+        name = str(meta.get("name") or "")
+        self.strategy.prepare_for_create(obj)
+        errs = self.strategy.validate(obj)
+        if errs:
+            raise self._invalid(name, errs)
+        self.strategy.canonicalize(obj)
+        if self.info.namespaced:
+            await self._admit_namespace(namespace, name)
+        return await self._write_new(self.key(namespace, name), obj, dry_run=dry_run)
+
+    async def _write_new(self, key: str, obj: Obj, *, dry_run: bool) -> Obj:
+        name = obj["metadata"]["name"]
+        pristine = copy.deepcopy(obj)
+        for _ in range(MAX_RETRIES):
+            txn = WriteTxn(self.store)
+            try:
+                await self.strategy.begin_create(obj, txn, dry_run=dry_run)
+            except BaseException:
+                txn.aborted()
+                raise
+            if dry_run:
+                if await self.store.get(key) is not None:
+                    txn.aborted()
+                    raise errors.already_exists(self.info.resource, name, self.info.group)
+                txn.aborted()
+                return obj
+            res = await self.store.txn(
+                [Compare(key, "mod_revision", "=", 0), *txn.compares],
+                [Put(key, self.encode(obj)), *txn.ops],
+            )
+            if res.succeeded:
+                txn.committed()
+                _meta(obj)["resourceVersion"] = str(res.revision)
+                return obj
+            txn.aborted()
+            if res.current.get(key) is not None:
+                raise errors.already_exists(self.info.resource, name, self.info.group)
+            # A hook's guard lost a race (e.g. an allocated IP was taken): retry from scratch.
+            obj.clear()
+            obj.update(copy.deepcopy(pristine))
+        raise errors.conflict(self.info.resource, name, errors.CONFLICT_MODIFIED, self.info.group)
+
+    async def _admit_namespace(self, namespace: str, name: str) -> None:
+        if self.registry is None:
+            return
+        ns_store: ResourceStore = self.registry.get(NAMESPACES)
+        kv = await self.store.get(ns_store.key("", namespace))
+        if kv is None:
+            raise errors.not_found("namespaces", namespace)
+        ns = codec.loads(kv.value)
+        if (ns.get("status") or {}).get("phase") == "Terminating" or (ns.get("metadata") or {}).get(
+            "deletionTimestamp"
+        ):
+            msg = f"unable to create new content in namespace {namespace} because it is being terminated"
+            err = errors.forbidden(self.info.resource, name, msg, self.info.group)
+            assert err.details is not None
+            err.details["causes"] = [
+                {"reason": NAMESPACE_TERMINATING_CAUSE, "message": msg, "field": "metadata.namespace"}
+            ]
+            raise err
+
+    # -- update -------------------------------------------------------------------------
+    async def update(
+        self,
+        namespace: str,
+        name: str,
+        updater: Updater,
+        *,
+        strategy: Strategy | None = None,
+        dry_run: bool = False,
+        allow_create: bool | None = None,
+        retry_conflicts: bool = False,
+    ) -> tuple[Obj, bool]:
+        """Returns (object, created).  A resourceVersion in the updater's result is a
+        precondition; a lost race is retried unless it came from the client (`retry_conflicts`
+        False and a resourceVersion given)."""
+        strategy = strategy or self.strategy
+        key = self.key(namespace, name)
+        if allow_create is None:
+            allow_create = strategy.allow_create_on_update and not strategy.subresource
+        for _ in range(MAX_RETRIES):
+            kv = await self.store.get(key)
+            if kv is None:
+                if not allow_create:
+                    raise self._not_found(name)
+                new = await updater(None)
+                new_meta = _meta(new)
+                new_meta["name"] = name
+                new_meta.pop("generateName", None)
+                if new_meta.get("resourceVersion"):
+                    # A resourceVersion precondition on a missing object can never hold.
+                    raise self._not_found(name)
+                try:
+                    return await self.create(namespace, new, dry_run=dry_run), True
+                except errors.StatusError as exc:
+                    if exc.reason == "AlreadyExists":
+                        continue
+                    raise
+            old = self.decode(kv)
+            new = await updater(copy.deepcopy(old))
+            new_meta = _meta(new)
+            rv = new_meta.get("resourceVersion")
+            pinned = bool(rv) and not retry_conflicts
+            if rv:
+                if str(rv) != str(kv.mod_revision):
+                    raise errors.conflict(self.info.resource, name, errors.CONFLICT_MODIFIED, self.info.group)
+            elif not strategy.allow_unconditional_update:
+                raise errors.conflict(self.info.resource, name, errors.CONFLICT_MODIFIED, self.info.group)
+            self._before_update(new, old, namespace)
+            strategy.prepare_for_update(new, old)
+            errs = strategy.validate_update(new, old)
+            if errs:
+                raise self._invalid(name, errs)
+            strategy.canonicalize(new)
+            new_meta = _meta(new)
+            new_meta["resourceVersion"] = str(kv.mod_revision)
+            if new == old:
+                return old, False
+            txn = WriteTxn(self.store)
+            try:
+                await strategy.begin_update(new, old, txn, dry_run=dry_run)
+            except BaseException:
+                txn.aborted()
+                raise
+            if dry_run:
+                txn.aborted()
+                return new, False
+            if _should_delete_during_update(new, self.info):
+                res = await self.store.txn(
+                    [Compare(key, "mod_revision", "=", kv.mod_revision), *txn.compares],
+                    [Delete(key), *txn.ops],
+                )
+                if res.succeeded:
+                    txn.committed()
+                    return new, False
+                txn.aborted()
+                if pinned:
+                    raise errors.conflict(self.info.resource, name, errors.CONFLICT_MODIFIED, self.info.group)
+                continue
+            res = await self.store.txn(
+                [Compare(key, "mod_revision", "=", kv.mod_revision), *txn.compares],
+                [Put(key, self.encode(new)), *txn.ops],
+            )
+            if res.succeeded:
+                txn.committed()
+                new_meta["resourceVersion"] = str(res.revision)
+                return new, False
+            txn.aborted()
+            now_kv = res.current.get(key)
+            if pinned and (now_kv is None or now_kv.mod_revision != kv.mod_revision):
+                raise errors.conflict(self.info.resource, name, errors.CONFLICT_MODIFIED, self.info.group)
+        raise errors.conflict(self.info.resource, name, errors.CONFLICT_MODIFIED, self.info.group)
+
+    def _before_update(self, new: Obj, old: Obj, namespace: str) -> None:
+        """What no update may change (upstream `rest.BeforeUpdate`)."""
+        new_meta = _meta(new)
+        old_meta = old.get("metadata") or {}
+        if self.info.namespaced:
+            new_meta.setdefault("namespace", namespace)
+        if not new_meta.get("uid"):
+            new_meta["uid"] = old_meta.get("uid")
+        if old_meta.get("creationTimestamp"):
+            new_meta["creationTimestamp"] = old_meta["creationTimestamp"]
+        if old_meta.get("deletionTimestamp"):
+            new_meta["deletionTimestamp"] = old_meta["deletionTimestamp"]
+        if "deletionGracePeriodSeconds" in old_meta and new_meta.get("deletionGracePeriodSeconds") is None:
+            new_meta["deletionGracePeriodSeconds"] = old_meta["deletionGracePeriodSeconds"]
+        if "generation" in old_meta:
+            new_meta["generation"] = old_meta["generation"]
+        else:
+            new_meta.pop("generation", None)
+        new_meta.pop("selfLink", None)
+
+    # -- delete -------------------------------------------------------------------------
+    async def delete(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        precondition_uid: str | None = None,
+        precondition_rv: str | None = None,
+        grace_period_seconds: int | None = None,
+        dry_run: bool = False,
+    ) -> tuple[Obj, bool]:
+        """Returns (object, deleted_now).  When deleted_now is False the object is being deleted
+        (graceful deletion or finalizers) and is returned in its updated state."""
+        key = self.key(namespace, name)
+        for _ in range(MAX_RETRIES):
+            kv = await self.store.get(key)
+            if kv is None:
+                raise self._not_found(name)
+            old = self.decode(kv)
+            meta = old.get("metadata") or {}
+            if precondition_uid is not None and precondition_uid != meta.get("uid"):
+                raise _precondition_failed(self.info, name, "UID", precondition_uid, str(meta.get("uid")))
+            if precondition_rv is not None and precondition_rv != meta.get("resourceVersion"):
+                raise _precondition_failed(
+                    self.info, name, "ResourceVersion", precondition_rv, str(meta.get("resourceVersion"))
+                )
+            pending = await self._graceful_or_finalize(kv, old, grace_period_seconds, dry_run=dry_run)
+            if pending == "retry":
+                continue
+            if pending is not None:
+                return pending, False
+            txn = WriteTxn(self.store)
+            try:
+                await self.strategy.begin_delete(old, txn, dry_run=dry_run)
+            except BaseException:
+                txn.aborted()
+                raise
+            if dry_run:
+                txn.aborted()
+                return old, True
+            res = await self.store.txn(
+                [Compare(key, "mod_revision", "=", kv.mod_revision), *txn.compares], [Delete(key), *txn.ops]
+            )
+            if res.succeeded:
+                txn.committed()
+                return old, True
+            txn.aborted()
+        raise errors.conflict(self.info.resource, name, errors.CONFLICT_MODIFIED, self.info.group)
+
+    async def _graceful_or_finalize(
+        self, kv: KeyValue, old: Obj, requested_grace: int | None, *, dry_run: bool
+    ) -> Any:
+        """None: delete now.  An object: deletion is pending (returned as updated).  "retry"."""
+        meta = old.get("metadata") or {}
+        grace = self.strategy.graceful_delete_seconds(old, requested_grace)
+        finalizers = meta.get("finalizers") or []
+        now = self.clock()
+        new = copy.deepcopy(old)
+        new_meta = _meta(new)
+        if grace is not None and grace > 0:
+            current = meta.get("deletionGracePeriodSeconds")
+            if meta.get("deletionTimestamp") and current is not None and grace >= current:
+                return old
+            new_meta["deletionTimestamp"] = rfc3339(now + dt.timedelta(seconds=grace))
+            new_meta["deletionGracePeriodSeconds"] = grace
+        elif finalizers:
+            if not meta.get("deletionTimestamp"):
+                new_meta["deletionTimestamp"] = rfc3339(now)
+            new_meta["deletionGracePeriodSeconds"] = 0
+            if new == old:
+                return old
+        else:
+            return None
+        if dry_run:
+            return new
+        res = await self.store.txn(
+            [Compare(kv.key, "mod_revision", "=", kv.mod_revision)], [Put(kv.key, self.encode(new))]
+        )
+        if not res.succeeded:
+            return "retry"
+        new_meta["resourceVersion"] = str(res.revision)
+        return new
+
+    async def delete_collection(
+        self, namespace: str, opts: ListOptions, *, grace_period_seconds: int | None = None, dry_run: bool = False
+    ) -> Obj:
+        listed = await self.list(namespace, ListOptions(filter=opts.filter))
+        deleted: list[Obj] = []
+        for item in listed["items"]:
+            m = item.get("metadata") or {}
+            try:
+                obj, _ = await self.delete(
+                    str(m.get("namespace") or ""),
+                    str(m.get("name")),
+                    grace_period_seconds=grace_period_seconds,
+                    dry_run=dry_run,
+                )
+            except errors.StatusError as exc:
+                if exc.code == 404:
+                    continue
+                raise
+            obj.pop("kind", None)
+            obj.pop("apiVersion", None)
+            deleted.append(obj)
+        return {
+            "kind": self.info.list_kind_name,
+            "apiVersion": self.info.api_version,
+            "metadata": {"resourceVersion": listed["metadata"]["resourceVersion"]},
+            "items": deleted,
+        }
+
+    # -- watch --------------------------------------------------------------------------
+    async def watch(
+        self,
+        namespace: str,
+        flt: ObjectFilter,
+        *,
+        resource_version: str = "",
+        send_initial_events: bool | None = None,
+    ) -> AsyncIterator[WatchItem]:
+        """Events after `resource_version`; "" or "0" (or sendInitialEvents) start with a
+        synthetic ADDED per existing object.  Raises CompactedError (as StatusError 410 by the
+        caller) when the revision is gone."""
+        prefix = self.prefix(namespace)
+        initial = send_initial_events if send_initial_events is not None else resource_version in ("", "0")
+        if initial:
+            revision = 0
+            last = ""
+            while True:
+                res = await self.store.list(prefix, revision=revision, limit=500, start_after=last)
+                revision = res.revision
+                for kv in res.items:
+                    last = kv.key
+                    obj = self.decode(kv)
+                    if flt.matches(obj):
+                        yield WatchItem("ADDED", obj, kv.mod_revision)
+                if not res.more:
+                    break
+            if send_initial_events:
+                yield WatchItem("BOOKMARK", None, revision)
+            start = revision + 1
+        else:
+            start = _parse_rv(resource_version) + 1
+        async for ev in self.store.watch(prefix, start_revision=start):
+            rev = ev.kv.mod_revision
+            if ev.type == "DELETE":
+                obj = self.decode(ev.kv)
+                if flt.matches(obj):
+                    yield WatchItem("DELETED", obj, rev)
+                else:
+                    yield WatchItem("PROGRESS", None, rev)
+                continue
+            obj = self.decode(ev.kv)
+            cur = flt.matches(obj)
+            if ev.prev is not None and not flt.everything:
+                prev_obj = self.decode(ev.prev)
+                was = flt.matches(prev_obj)
+                if cur and was:
+                    yield WatchItem("MODIFIED", obj, rev)
+                elif cur:
+                    yield WatchItem("ADDED", obj, rev)
+                elif was:
+                    _meta(prev_obj)["resourceVersion"] = str(rev)
+                    yield WatchItem("DELETED", prev_obj, rev)
+                else:
+                    yield WatchItem("PROGRESS", None, rev)
+                continue
+            if not cur:
+                yield WatchItem("PROGRESS", None, rev)
+            elif ev.kv.create_revision == ev.kv.mod_revision:
+                yield WatchItem("ADDED", obj, rev)
+            else:
+                yield WatchItem("MODIFIED", obj, rev)
+
+
+def _should_delete_during_update(obj: Obj, info: ResourceInfo) -> bool:
+    meta = obj.get("metadata") or {}
+    if info == NAMESPACES and (obj.get("spec") or {}).get("finalizers"):
+        return False
+    return (
+        bool(meta.get("deletionTimestamp"))
+        and not meta.get("finalizers")
+        and meta.get("deletionGracePeriodSeconds") == 0
+    )
+
+
+def _parse_rv(rv: str) -> int:
+    try:
+        n = int(rv)
+        if n < 0:
+            raise ValueError
+    except ValueError as exc:
+        raise errors.bad_request(f'invalid resource version "{rv}"') from exc
+    return n
+
+
+def _too_large(requested: int, current: int) -> errors.StatusError:
+    return errors.StatusError(
+        504,
+        "Timeout",
+        f"Too large resource version: {requested}, current: {current}",
+        {
+            "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+            "retryAfterSeconds": 1,
+        },
+    )
+
+
+__all__ = [
+    "CompactedError",
+    "FutureRevisionError",
+    "ListOptions",
+    "ResourceStore",
+    "WatchItem",
+    "apply_defaults",
+    "generate_name",
+    "rfc3339",
+]
+
+
+# Namespaces that may never be deleted (upstream NamespaceLifecycle `immortalNamespaces`).
+IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
+
+NAMESPACE_DELETE_PENDING = (
+    "The system is ensuring all content is removed from this namespace.  Upon completion, this "
+    "namespace will automatically be purged by the system."
+)
+
+
+class NamespaceResourceStore(ResourceStore):
+    """Namespace deletion (upstream `pkg/registry/core/namespace/storage`): a namespace with
+    `spec.finalizers` is only marked (deletionTimestamp, phase Terminating); the namespace
+    controller empties it, clears the finalizers through `finalize` and deletes it again."""
+
+    async def delete(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        precondition_uid: str | None = None,
+        precondition_rv: str | None = None,
+        grace_period_seconds: int | None = None,
+        dry_run: bool = False,
+    ) -> tuple[Obj, bool]:
+        if name in IMMORTAL_NAMESPACES:
+            raise errors.forbidden("namespaces", name, "this namespace may not be deleted")
+        key = self.key("", name)
+        for _ in range(MAX_RETRIES):
+            kv = await self.store.get(key)
+            if kv is None:
+                raise self._not_found(name)
+            old = self.decode(kv)
+            meta = old.get("metadata") or {}
+            if precondition_uid is not None and precondition_uid != meta.get("uid"):
+                raise _precondition_failed(self.info, name, "UID", precondition_uid, str(meta.get("uid")))
+            if precondition_rv is not None and precondition_rv != meta.get("resourceVersion"):
+                raise _precondition_failed(
+                    self.info, name, "ResourceVersion", precondition_rv, str(meta.get("resourceVersion"))
+                )
+            spec_finalizers = (old.get("spec") or {}).get("finalizers") or []
+            if meta.get("deletionTimestamp"):
+                if spec_finalizers or meta.get("finalizers"):
+                    raise errors.conflict("namespaces", name, NAMESPACE_DELETE_PENDING)
+            elif spec_finalizers or meta.get("finalizers"):
+                new = copy.deepcopy(old)
+                _meta(new)["deletionTimestamp"] = rfc3339(self.clock())
+                _meta(new)["deletionGracePeriodSeconds"] = 0
+                new.setdefault("status", {})["phase"] = "Terminating"
+                if dry_run:
+                    return new, False
+                res = await self.store.txn(
+                    [Compare(key, "mod_revision", "=", kv.mod_revision)], [Put(key, self.encode(new))]
+                )
+                if not res.succeeded:
+                    continue
+                _meta(new)["resourceVersion"] = str(res.revision)
+                return new, False
+            if dry_run:
+                return old, True
+            res = await self.store.txn([Compare(key, "mod_revision", "=", kv.mod_revision)], [Delete(key)])
+            if res.succeeded:
+                return old, True
+        raise errors.conflict(self.info.resource, name, errors.CONFLICT_MODIFIED, self.info.group)

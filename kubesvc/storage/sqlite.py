@@ -1,0 +1,565 @@
+"""The SQLite Store: the embedded default, one file `<data_dir>/kubesvc.db`.
+
+Theory of operation
+-------------------
+Schema (MVCC, one row per version of a key)::
+
+    kv(key TEXT, mod_rev INT, create_rev INT, version INT, value BLOB)  PRIMARY KEY (key, mod_rev)
+    index kv_rev(mod_rev)                       -- watch history by revision, compaction
+    meta(name TEXT PRIMARY KEY, value INT)      -- 'revision', 'compacted'
+
+A delete is a tombstone row: version 0, the last value.  The state at revision R is, per key, the
+row with the greatest mod_rev <= R unless it is a tombstone.  Prefix scans are range scans on the
+primary key: `key >= prefix AND key < prefix_end(prefix)`.
+
+Writes: one writer thread owns the only writing connection.  `txn()` queues a request and awaits
+a future.  The writer takes everything queued (up to `max_batch`), opens one SQLite transaction,
+evaluates the requests one after the other (each sees the writes of the ones before it and gets its
+own revision), records the new revision in `meta`, commits once and only then resolves the futures
+(on the event loop, in order, after appending the events to the watch log).  So N concurrent
+writers cost one fsync per batch, not N, and a txn is acknowledged only once durable.
+
+Durability: WAL mode with `synchronous=FULL`: every commit fsyncs the WAL, so an acknowledged
+write survives kill -9 and also an OS crash or power loss.  (`synchronous=NORMAL` would be enough
+for kill -9 — a WAL commit is in the OS page cache once `write()` returns — but could lose the last
+commits on an OS crash; group commit makes FULL cheap, so FULL is the default.)  On open, SQLite
+replays the WAL, and the revision counter is recovered as max(meta.revision, max(kv.mod_rev)), so
+a revision is never reused.
+
+Reads run on a small thread pool, one connection per thread (WAL lets readers run beside the
+writer); each read is one read transaction, hence one consistent snapshot.
+
+Compaction sets meta.compacted first (reads and watches below it fail with CompactedError from
+then on), then deletes the dead rows in chunks of revisions, each chunk its own transaction, with
+queued writes served between chunks so a large compaction does not stall writers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import contextlib
+import logging
+import os
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubesvc.storage._base import StoreBase, apply_op, check_ops, compare_holds, prefix_end
+from kubesvc.storage.interface import (
+    CompactedError,
+    Compare,
+    FutureRevisionError,
+    KeyValue,
+    ListResult,
+    Op,
+    StoreError,
+    TxnResult,
+    WatchEvent,
+)
+from kubesvc.storage.watch import EventLog, Watcher
+
+log = logging.getLogger(__name__)
+
+FILENAME = "kubesvc.db"
+COMPACT_CHUNK_REVISIONS = 5000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kv (
+    key TEXT NOT NULL,
+    mod_rev INTEGER NOT NULL,
+    create_rev INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (key, mod_rev)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS kv_rev ON kv (mod_rev);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+"""
+
+_ROW = "key, mod_rev, create_rev, version, value"
+
+
+def _kv(row: tuple[Any, ...]) -> KeyValue:
+    key, mod_rev, create_rev, version, value = row
+    return KeyValue(key, bytes(value), create_rev, mod_rev, version)
+
+
+def _range(prefix: str, start_after: str) -> tuple[str, str | None, bool]:
+    """(lower bound, upper bound or None, lower bound exclusive?) for a prefix scan."""
+    if start_after and start_after >= prefix:
+        return start_after, prefix_end(prefix), True
+    return prefix, prefix_end(prefix), False
+
+
+@dataclass
+class _Txn:
+    compares: Sequence[Compare]
+    ops: Sequence[Op]
+    future: asyncio.Future[TxnResult]
+
+
+@dataclass
+class _Compact:
+    revision: int
+    future: asyncio.Future[None]
+
+
+@dataclass
+class _Stats:
+    txns: int = 0
+    commits: int = 0
+    batches: int = 0
+    max_batch: int = 0
+    compactions: int = 0
+    deleted_rows: int = 0
+
+
+@dataclass
+class _Outcome:
+    """What one writer batch produced, handed to the event loop in one callback."""
+
+    loop: asyncio.AbstractEventLoop
+    results: builtins.list[tuple[asyncio.Future[Any], Any, builtins.list[WatchEvent] | None]] = field(
+        default_factory=builtins.list
+    )
+
+
+class SQLiteStore(StoreBase):
+    def __init__(
+        self,
+        data_dir: str,
+        *,
+        synchronous: str = "FULL",
+        ring_capacity: int = 4096,
+        max_batch: int = 512,
+        read_threads: int = 4,
+    ) -> None:
+        if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
+            raise ValueError(f"synchronous must be FULL, NORMAL or EXTRA, not {synchronous!r}")
+        os.makedirs(data_dir, exist_ok=True)
+        self.path = os.path.join(data_dir, FILENAME)
+        # Created 0600: the store holds every object of the cluster.  SQLite gives the -wal and
+        # -shm files the database file's permissions.
+        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+        self._synchronous = synchronous.upper()
+        self._max_batch = max_batch
+        self._wconn = self._connect(writer=True)
+        self._wconn.executescript(_SCHEMA)
+        rev, compacted = self._recover(self._wconn)
+        self._wrev = rev  # writer-thread view: last committed revision
+        self._wcompacted = compacted
+        self._compacted = compacted  # loop view
+        self._log = EventLog(rev, capacity=ring_capacity)
+        self._stats = _Stats()
+        self._queue: queue.SimpleQueue[_Txn | _Compact | None] = queue.SimpleQueue()
+        self._closed = False
+        self._local = threading.local()
+        self._rconns: builtins.list[sqlite3.Connection] = []
+        self._rconns_lock = threading.Lock()
+        self._readers = ThreadPoolExecutor(read_threads, thread_name_prefix="kubesvc-sqlite-read")
+        self._writer = threading.Thread(target=self._writer_main, name="kubesvc-sqlite-writer", daemon=True)
+        self._writer.start()
+
+    # -- connections --------------------------------------------------------------------------
+
+    def _connect(self, *, writer: bool) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 10000")
+        if writer:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreError(f"cannot put {self.path} in WAL mode (got {mode})")
+            conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+        else:
+            conn.execute("PRAGMA query_only = 1")
+        conn.execute("PRAGMA cache_size = -32768")  # 32 MiB
+        return conn
+
+    @staticmethod
+    def _recover(conn: sqlite3.Connection) -> tuple[int, int]:
+        meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
+        max_rev = conn.execute("SELECT max(mod_rev) FROM kv").fetchone()[0] or 0
+        rev = max(1, int(meta.get("revision", 1)), int(max_rev))
+        return rev, int(meta.get("compacted", 0))
+
+    def _rconn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect(writer=False)
+            self._local.conn = conn
+            with self._rconns_lock:
+                self._rconns.append(conn)
+        return conn
+
+    # -- reads --------------------------------------------------------------------------------
+
+    async def _read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        self._check_open()
+        return await asyncio.get_running_loop().run_in_executor(self._readers, self._in_snapshot, fn, args)
+
+    def _in_snapshot(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        conn = self._rconn()
+        conn.execute("BEGIN")
+        try:
+            return fn(conn, *args)
+        finally:
+            conn.execute("COMMIT")
+
+    @staticmethod
+    def _meta(conn: sqlite3.Connection) -> tuple[int, int]:
+        meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
+        return int(meta.get("revision", 1)), int(meta.get("compacted", 0))
+
+    @classmethod
+    def _resolve_revision(cls, conn: sqlite3.Connection, revision: int) -> int:
+        current, compacted = cls._meta(conn)
+        if revision <= 0:
+            return current
+        if revision > current:
+            raise FutureRevisionError(
+                f"required revision {revision} is a future revision (current {current})"
+            )
+        if revision < compacted:
+            raise CompactedError(revision, compacted)
+        return revision
+
+    @classmethod
+    def _get_sync(cls, conn: sqlite3.Connection, key: str, revision: int) -> KeyValue | None:
+        rev = cls._resolve_revision(conn, revision)
+        row = conn.execute(
+            f"SELECT {_ROW} FROM kv WHERE key = ? AND mod_rev <= ? ORDER BY mod_rev DESC LIMIT 1", (key, rev)
+        ).fetchone()
+        if row is None or row[3] == 0:
+            return None
+        return _kv(row)
+
+    @classmethod
+    def _list_sync(
+        cls, conn: sqlite3.Connection, prefix: str, revision: int, limit: int, start_after: str
+    ) -> ListResult:
+        rev = cls._resolve_revision(conn, revision)
+        lo, hi, exclusive = _range(prefix, start_after)
+        # Per key the newest version at `rev`; streams in key order, so LIMIT stops the scan.
+        where = ["k.key > ?" if exclusive else "k.key >= ?"]
+        params: builtins.list[Any] = [lo]
+        if hi is not None:
+            where.append("k.key < ?")
+            params.append(hi)
+        sql = (
+            "SELECT k.key, k.mod_rev, k.create_rev, k.version, k.value FROM kv AS k "
+            f"WHERE {' AND '.join(where)} AND k.version > 0 AND k.mod_rev = "
+            "(SELECT max(k2.mod_rev) FROM kv AS k2 WHERE k2.key = k.key AND k2.mod_rev <= ?) ORDER BY k.key"
+        )
+        params.append(rev)
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit + 1)
+        items = [_kv(row) for row in conn.execute(sql, params)]
+        more = bool(limit) and len(items) > limit
+        if more:
+            del items[limit:]
+        return ListResult(items, rev, more)
+
+    @staticmethod
+    def _history_sync(
+        conn: sqlite3.Connection, prefix: str, from_rev: int, max_revs: int
+    ) -> tuple[builtins.list[WatchEvent], int]:
+        current, compacted = SQLiteStore._meta(conn)
+        if from_rev < compacted:
+            raise CompactedError(from_rev, compacted)
+        through = min(current, from_rev + max_revs - 1)
+        if through < from_rev:
+            return [], from_rev - 1
+        lo, hi, _ = _range(prefix, "")
+        sql = f"SELECT {_ROW} FROM kv WHERE mod_rev >= ? AND mod_rev <= ? AND key >= ?"
+        params: builtins.list[Any] = [from_rev, through, lo]
+        if hi is not None:
+            sql += " AND key < ?"
+            params.append(hi)
+        sql += " ORDER BY mod_rev, key"
+        events: builtins.list[WatchEvent] = []
+        for row in conn.execute(sql, params).fetchall():
+            kv = _kv(row)
+            prev_row = conn.execute(
+                f"SELECT {_ROW} FROM kv WHERE key = ? AND mod_rev < ? ORDER BY mod_rev DESC LIMIT 1",
+                (kv.key, kv.mod_revision),
+            ).fetchone()
+            prev = _kv(prev_row) if prev_row is not None and prev_row[3] > 0 else None
+            events.append(WatchEvent("DELETE" if kv.version == 0 else "PUT", kv, prev))
+        return events, through
+
+    async def get(self, key: str, *, revision: int = 0) -> KeyValue | None:
+        result: KeyValue | None = await self._read(self._get_sync, key, revision)
+        return result
+
+    async def list(
+        self, prefix: str, *, revision: int = 0, limit: int = 0, start_after: str = ""
+    ) -> ListResult:
+        result: ListResult = await self._read(self._list_sync, prefix, revision, limit, start_after)
+        return result
+
+    async def _history(
+        self, prefix: str, from_rev: int, max_revs: int
+    ) -> tuple[builtins.list[WatchEvent], int]:
+        result: tuple[builtins.list[WatchEvent], int] = await self._read(
+            self._history_sync, prefix, from_rev, max_revs
+        )
+        return result
+
+    async def current_revision(self) -> int:
+        return self._log.last_rev
+
+    async def compacted_revision(self) -> int:
+        return self._compacted
+
+    def watch(self, prefix: str, *, start_revision: int) -> Watcher:
+        self._check_open()
+        return Watcher(self._log, prefix, start_revision, self._history, lambda: self._compacted)
+
+    # -- writes -------------------------------------------------------------------------------
+
+    async def txn(self, compares: Sequence[Compare], ops: Sequence[Op]) -> TxnResult:
+        self._check_open()
+        check_ops(ops)
+        fut: asyncio.Future[TxnResult] = asyncio.get_running_loop().create_future()
+        self._queue.put(_Txn(tuple(compares), tuple(ops), fut))
+        return await fut
+
+    async def compact(self, revision: int) -> None:
+        self._check_open()
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put(_Compact(revision, fut))
+        await fut
+
+    def _writer_main(self) -> None:
+        conn = self._wconn
+        compact_target = 0  # physical compaction still to do up to this revision
+        # Rows below this revision are clean.  0 at start: a compaction interrupted by a crash
+        # left rows behind, and the first compaction after a restart sweeps them too.
+        compact_done = 0
+        waiting: builtins.list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        stopping = False
+        while not stopping:
+            if compact_done < compact_target and self._queue.empty():
+                upto = min(compact_target, compact_done + COMPACT_CHUNK_REVISIONS)
+                try:
+                    self._compact_chunk(conn, compact_done, upto, compact_target)
+                except Exception as exc:
+                    # The compacted revision stands; the rows stay until the next compaction.
+                    log.error("sqlite store: compaction to %d failed: %s", compact_target, exc)
+                    compact_target = compact_done = 0
+                    for loop, fut in waiting:
+                        loop.call_soon_threadsafe(
+                            _set_exception, fut, StoreError(f"compaction failed: {exc}")
+                        )
+                    waiting = []
+                    continue
+                compact_done = upto
+                if compact_done >= compact_target:
+                    for loop, fut in waiting:
+                        loop.call_soon_threadsafe(_set_result, fut, None)
+                    waiting = []
+                continue
+            first = self._queue.get()
+            batch: builtins.list[_Txn | _Compact] = []
+            item: _Txn | _Compact | None = first
+            while True:
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+                if len(batch) >= self._max_batch:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            # Compactions split the batch: the txns before one commit first.
+            txns: builtins.list[_Txn] = []
+            for req in batch:
+                if isinstance(req, _Txn):
+                    txns.append(req)
+                    continue
+                self._commit_txns(conn, txns)
+                txns = []
+                loop = req.future.get_loop()
+                try:
+                    self._start_compaction(conn, req.revision)
+                except Exception as exc:
+                    loop.call_soon_threadsafe(_set_exception, req.future, exc)
+                    continue
+                compact_target = req.revision
+                waiting.append((loop, req.future))
+                loop.call_soon_threadsafe(self._set_compacted, req.revision)
+            self._commit_txns(conn, txns)
+        # Closing during a physical compaction: the compacted revision is recorded, the rows left
+        # behind are swept by the next compaction after reopening.
+        for loop, fut in waiting:
+            loop.call_soon_threadsafe(_set_result, fut, None)
+        conn.close()
+
+    def _set_compacted(self, revision: int) -> None:
+        self._compacted = max(self._compacted, revision)
+
+    def _start_compaction(self, conn: sqlite3.Connection, revision: int) -> None:
+        if revision > self._wrev:
+            raise FutureRevisionError(
+                f"required revision {revision} is a future revision (current {self._wrev})"
+            )
+        if revision <= self._wcompacted:
+            raise CompactedError(revision, self._wcompacted)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('compacted', ?)", (revision,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self._wcompacted = revision
+        self._stats.compactions += 1
+
+    def _compact_chunk(self, conn: sqlite3.Connection, lo: int, hi: int, target: int) -> None:
+        """Delete the rows with lo <= mod_rev < hi that no read at or after `target` needs: every
+        version below `target` that a newer version below `target` supersedes, and tombstones."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            cur = conn.execute(
+                "DELETE FROM kv WHERE mod_rev >= ? AND mod_rev < ? AND (version = 0 OR mod_rev < "
+                "(SELECT max(k2.mod_rev) FROM kv AS k2 WHERE k2.key = kv.key AND k2.mod_rev < ?))",
+                (lo, hi, target),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self._stats.deleted_rows += max(cur.rowcount, 0)
+
+    def _commit_txns(self, conn: sqlite3.Connection, txns: builtins.list[_Txn]) -> None:
+        if not txns:
+            return
+        outcomes: dict[asyncio.AbstractEventLoop, _Outcome] = {}
+        rev = self._wrev
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for req in txns:
+                    result, events = self._apply(conn, req, rev)
+                    rev = result.revision
+                    loop = req.future.get_loop()
+                    outcomes.setdefault(loop, _Outcome(loop)).results.append((req.future, result, events))
+                if rev != self._wrev:
+                    conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('revision', ?)", (rev,))
+                conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+        except Exception as exc:
+            # Nothing of the batch was committed: every caller gets the error.
+            for req in txns:
+                req.future.get_loop().call_soon_threadsafe(_set_exception, req.future, StoreError(str(exc)))
+            return
+        self._wrev = rev
+        self._stats.txns += len(txns)
+        self._stats.commits += 1
+        self._stats.batches += 1
+        self._stats.max_batch = max(self._stats.max_batch, len(txns))
+        for outcome in outcomes.values():
+            outcome.loop.call_soon_threadsafe(self._deliver, outcome)
+
+    def _apply(
+        self, conn: sqlite3.Connection, req: _Txn, rev: int
+    ) -> tuple[TxnResult, builtins.list[WatchEvent] | None]:
+        latest: dict[str, KeyValue | None] = {}
+
+        def current(key: str) -> KeyValue | None:
+            if key not in latest:
+                row = conn.execute(
+                    f"SELECT {_ROW} FROM kv WHERE key = ? ORDER BY mod_rev DESC LIMIT 1", (key,)
+                ).fetchone()
+                latest[key] = _kv(row) if row is not None and row[3] > 0 else None
+            return latest[key]
+
+        state = {c.key: current(c.key) for c in req.compares}
+        if not all(compare_holds(c, state[c.key]) for c in req.compares):
+            return TxnResult(False, rev, state), None
+        revision = rev + 1
+        events: builtins.list[WatchEvent] = []
+        rows: builtins.list[tuple[str, int, int, int, bytes]] = []
+        for op in req.ops:
+            applied = apply_op(op, current(op.key), revision)
+            if applied is None:
+                continue
+            kv, event = applied
+            rows.append((kv.key, kv.mod_revision, kv.create_revision, kv.version, kv.value))
+            events.append(event)
+        if not events:
+            return TxnResult(True, rev, state), []
+        conn.executemany(
+            "INSERT INTO kv (key, mod_rev, create_rev, version, value) VALUES (?, ?, ?, ?, ?)", rows
+        )
+        events.sort(key=lambda e: e.kv.key)
+        return TxnResult(True, revision, state), events
+
+    def _deliver(self, outcome: _Outcome) -> None:
+        """On the loop: publish the batch's events in revision order, then acknowledge."""
+        appended = False
+        for _fut, result, events in outcome.results:
+            if events:
+                self._log.append(result.revision, events)
+                appended = True
+        if appended:
+            self._log.notify()
+        for fut, result, _ in outcome.results:
+            _set_result(fut, result)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        s = self._stats
+        return {
+            "backend": "sqlite",
+            "path": self.path,
+            "synchronous": self._synchronous,
+            "revision": self._log.last_rev,
+            "compacted_revision": self._compacted,
+            "txns": s.txns,
+            "commits": s.commits,
+            "max_batch": s.max_batch,
+            "compactions": s.compactions,
+            "compacted_rows": s.deleted_rows,
+            "watchers": self._log.watchers,
+        }
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("store is closed")
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self.stop_background_compaction()
+        self._queue.put(None)
+        await asyncio.to_thread(self._writer.join)
+        self._readers.shutdown(wait=True)
+        with self._rconns_lock:
+            for conn in self._rconns:
+                conn.close()
+            self._rconns.clear()
+        self._log.close()
+
+
+def _set_result(fut: asyncio.Future[Any], value: Any) -> None:
+    if not fut.done():
+        fut.set_result(value)
+
+
+def _set_exception(fut: asyncio.Future[Any], exc: BaseException) -> None:
+    if not fut.done():
+        fut.set_exception(exc)
