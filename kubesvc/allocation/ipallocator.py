@@ -52,6 +52,22 @@ def canonical_ip(ip: str) -> str:
     return str(ipaddress.ip_address(ip))
 
 
+def _ipv4_int(ip: str) -> int | None:
+    """Fast path for canonical dotted-quad IPv4 text (no leading zeros); None otherwise."""
+    parts = ip.split(".")
+    if len(parts) != 4:
+        return None
+    value = 0
+    for part in parts:
+        if not part.isdigit() or not part.isascii() or (len(part) > 1 and part[0] == "0"):
+            return None
+        octet = int(part)
+        if octet > 255:
+            return None
+        value = (value << 8) | octet
+    return value
+
+
 def static_band_size(num_addresses: int) -> int:
     """KEP-3070: ``min(max(16, N/16), 256)``, 0 when N <= 16."""
     if num_addresses <= _BAND_MIN:
@@ -90,19 +106,25 @@ class IPRange:
 
     def offset_of(self, ip: str) -> int | None:
         """The item offset of `ip`, or None when it is not an allocatable address of this range."""
-        try:
-            addr = ipaddress.ip_address(ip)
-        except ValueError:
-            return None
-        if addr.version != self.network.version or addr not in self.network:
-            return None
-        off = int(addr) - self._base
+        value = _ipv4_int(ip) if self.family == IPV4 else None
+        if value is None:
+            try:
+                addr = ipaddress.ip_address(ip)
+            except ValueError:
+                return None
+            if addr.version != self.network.version:
+                return None
+            value = int(addr)
+        off = value - self._base
         if not 0 <= off < self.size:
             return None
         return off
 
     def ip_at(self, offset: int) -> str:
-        return str(ipaddress.ip_address(self._base + offset))
+        value = self._base + offset
+        if self.family == IPV4:
+            return f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
+        return str(ipaddress.IPv6Address(value))
 
     def contains(self, ip: str) -> bool:
         return self.offset_of(ip) is not None

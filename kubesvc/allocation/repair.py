@@ -51,7 +51,7 @@ class Finding:
     reason: str
     message: str
     component: str  # ipallocator-repair-controller | portallocator-repair-controller
-    error_type: str  # metrics label: duplicate | outOfRange | invalid | notAllocated | leak
+    error_type: str  # metrics label: duplicate | outOfRange | invalid | repair | leak
 
 
 @dataclass
@@ -138,7 +138,7 @@ def plan_repair(
                         "ClusterIPNotAllocated",
                         f"Cluster IP [{fam}]:{ip} is not allocated; repairing",
                         IP_COMPONENT,
-                        "notAllocated",
+                        "repair",
                     )
                 )
             if ip not in have_ips:
@@ -173,7 +173,7 @@ def plan_repair(
                         "PortNotAllocated",
                         f"Port {port} is not allocated; repairing",
                         PORT_COMPONENT,
-                        "notAllocated",
+                        "repair",
                     )
                 )
             if port not in have_ports:

@@ -70,6 +70,15 @@ def ip_family_policy(svc: Obj) -> str:
     return str((svc.get("spec") or {}).get("ipFamilyPolicy") or "")
 
 
+def _int(value: Any) -> int:
+    """An int field; anything else (left for validation to report) reads as 0."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    return 0
+
+
 def _set(spec: Obj, key: str, value: Any) -> None:
     """Set a field; empty values are dropped (Go's omitempty)."""
     if value in (None, "", [], 0):
@@ -133,11 +142,11 @@ def ports_of(svc: Obj) -> list[Obj]:
 
 def node_ports_of(svc: Obj) -> list[int]:
     """upstream `collectServiceNodePorts`: every non-zero ports[].nodePort (duplicates kept)."""
-    return [int(p["nodePort"]) for p in ports_of(svc) if p.get("nodePort")]
+    return [_int(p.get("nodePort")) for p in ports_of(svc) if _int(p.get("nodePort"))]
 
 
 def health_check_node_port(svc: Obj) -> int:
-    return int((svc.get("spec") or {}).get("healthCheckNodePort") or 0)
+    return _int((svc.get("spec") or {}).get("healthCheckNodePort"))
 
 
 def other_family(fam: str) -> str:
@@ -192,7 +201,7 @@ def patch_allocated_values(new: Obj, old: Obj) -> None:
         used = set(node_ports_of(old)) & set(node_ports_of(new))
         by_name: dict[str, int] = {}
         for p in ports_of(old):
-            by_name[str(p.get("name") or "")] = int(p.get("nodePort") or 0)
+            by_name[str(p.get("name") or "")] = _int(p.get("nodePort"))
         for p in ports_of(new):
             if not p.get("nodePort"):
                 old_val = by_name.get(str(p.get("name") or ""), 0)
@@ -447,17 +456,17 @@ def init_node_ports(svc: Obj, session: AllocationSession) -> None:
     ports = ports_of(svc)
     by_port: dict[int, int] = {}
     for i, sp in enumerate(ports):
-        node_port = int(sp.get("nodePort") or 0)
+        node_port = _int(sp.get("nodePort"))
         if node_port == 0 and not should_allocate_node_ports(svc):
             continue  # respect explicit requests only
-        port = int(sp.get("port") or 0)
+        port = _int(sp.get("port"))
         have = by_port.get(port, 0)
         if have == 0:
             requested = next(
                 (
-                    int(q.get("nodePort") or 0)
+                    _int(q.get("nodePort"))
                     for q in ports
-                    if int(q.get("port") or 0) == port and q.get("nodePort")
+                    if _int(q.get("port")) == port and _int(q.get("nodePort"))
                 ),
                 0,
             )
@@ -487,7 +496,7 @@ def update_node_ports(new: Obj, old: Obj, session: AllocationSession) -> None:
     seen: list[tuple[str, int]] = []
     taken: set[int] = set()
     for i, sp in enumerate(ports_of(new)):
-        node_port = int(sp.get("nodePort") or 0)
+        node_port = _int(sp.get("nodePort"))
         if node_port == 0 and not should_allocate_node_ports(new):
             continue
         if node_port:

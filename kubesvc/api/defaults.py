@@ -24,7 +24,7 @@ call (upstream: storage.go `normalizeClusterIPs`, run first in beginCreate/begin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 Obj = dict[str, Any]
@@ -68,11 +68,16 @@ def _apply(api_version: str, kind: str, obj: Obj) -> None:
 # Service
 
 
-def externally_accessible(svc: Obj) -> bool:
+def externally_accessible(svc: Mapping[str, Any]) -> bool:
     """pkg/api/service `ExternallyAccessible`: LoadBalancer, NodePort, or ClusterIP with externalIPs."""
-    spec = svc.get("spec") or {}
+    spec = svc.get("spec")
+    if not isinstance(spec, Mapping):
+        return False
     t = spec.get("type")
-    return t in ("LoadBalancer", "NodePort") or (t == "ClusterIP" and bool(spec.get("externalIPs")))
+    external_ips = spec.get("externalIPs")
+    return t in ("LoadBalancer", "NodePort") or (
+        t == "ClusterIP" and isinstance(external_ips, list | tuple) and len(external_ips) > 0
+    )
 
 
 def default_service(svc: Obj) -> None:
@@ -84,8 +89,8 @@ def default_service(svc: Obj) -> None:
     if spec["sessionAffinity"] == "None":
         spec.pop("sessionAffinityConfig", None)
     if spec["sessionAffinity"] == "ClientIP":
-        config = spec.get("sessionAffinityConfig") or {}
-        client_ip = config.get("clientIP") or {}
+        config = _as_dict(spec.get("sessionAffinityConfig"))
+        client_ip = _as_dict(config.get("clientIP"))
         if client_ip.get("timeoutSeconds") is None:
             spec["sessionAffinityConfig"] = {
                 "clientIP": {"timeoutSeconds": DEFAULT_CLIENT_IP_SERVICE_AFFINITY_SECONDS}
@@ -94,9 +99,7 @@ def default_service(svc: Obj) -> None:
     if not spec.get("type"):
         spec["type"] = "ClusterIP"
 
-    for port in spec.get("ports") or []:
-        if not isinstance(port, dict):
-            continue
+    for port in _dicts(spec.get("ports")):
         if not port.get("protocol"):
             port["protocol"] = "TCP"
         # an absent, null, 0 or "" targetPort all decode to the IntOrString zero values
@@ -121,8 +124,8 @@ def default_service(svc: Obj) -> None:
     status: Obj = _child(svc, "status")
     lb: Obj = _child(status, "loadBalancer")  # wire shape: always present
     if spec["type"] == "LoadBalancer":
-        for ing in lb.get("ingress") or []:
-            if isinstance(ing, dict) and ing.get("ip") and ing.get("ipMode") is None:
+        for ing in _dicts(lb.get("ingress")):
+            if ing.get("ip") and ing.get("ipMode") is None:
                 ing["ipMode"] = "VIP"
 
 
@@ -137,22 +140,22 @@ def normalize_cluster_ips(*, old: Obj | None, new: Obj) -> None:
     """
     new_spec: Obj = _child(new, "spec")
     new_ip = new_spec.get("clusterIP") or ""
-    new_ips = new_spec.get("clusterIPs") or []
+    new_ips = _strings(new_spec.get("clusterIPs"))
 
     if old is None:
         if new_ip and not new_ips:
             new_spec["clusterIPs"] = [new_ip]
         return
 
-    old_spec = old.get("spec") or {}
+    old_spec = _as_dict(old.get("spec"))
     old_ip = old_spec.get("clusterIP") or ""
-    old_ips = list(old_spec.get("clusterIPs") or [])
+    old_ips = _strings(old_spec.get("clusterIPs"))
 
     if old_ips and not new_ips and old_ip == new_ip:
         new_spec["clusterIPs"] = list(old_ips)
 
     if old_ip != new_ip:
-        same_ips = old_ips == list(new_spec.get("clusterIPs") or [])
+        same_ips = old_ips == _strings(new_spec.get("clusterIPs"))
         if old_ip and not new_ip:
             if same_ips:
                 new_spec.pop("clusterIPs", None)
@@ -194,21 +197,20 @@ def _image_tag(image: str) -> str:
 def default_container(c: Obj, *, host_network: bool) -> None:
     """SetDefaults_Container plus the per-container markers of SetObjectDefaults_Pod."""
     if not c.get("imagePullPolicy"):
-        c["imagePullPolicy"] = image_pull_policy_for(c.get("image") or "")
+        image = c.get("image")
+        c["imagePullPolicy"] = image_pull_policy_for(image if isinstance(image, str) else "")
     if not c.get("terminationMessagePath"):
         c["terminationMessagePath"] = TERMINATION_MESSAGE_PATH_DEFAULT
     if not c.get("terminationMessagePolicy"):
         c["terminationMessagePolicy"] = "File"
-    for port in c.get("ports") or []:
-        if not isinstance(port, dict):
-            continue
+    for port in _dicts(c.get("ports")):
         if not port.get("protocol"):
             port["protocol"] = "TCP"
         if host_network and not port.get("hostPort"):
             # defaultHostNetworkPorts: with host networking a container port is a host port
             port["hostPort"] = port.get("containerPort", 0)
-    for env in c.get("env") or []:
-        field_ref = ((env or {}).get("valueFrom") or {}).get("fieldRef")
+    for env in _dicts(c.get("env")):
+        field_ref = _as_dict(env.get("valueFrom")).get("fieldRef")
         if isinstance(field_ref, dict) and not field_ref.get("apiVersion"):
             field_ref["apiVersion"] = "v1"  # SetDefaults_ObjectFieldSelector
     for probe_key in ("livenessProbe", "readinessProbe", "startupProbe"):
@@ -222,10 +224,10 @@ def default_container(c: Obj, *, host_network: bool) -> None:
             if isinstance(handler, dict) and isinstance(handler.get("httpGet"), dict):
                 _default_http_get(handler["httpGet"])
     resources = c.setdefault("resources", {})  # wire shape: always present
-    limits = resources.get("limits")
-    if limits:
+    limits = resources.get("limits") if isinstance(resources, dict) else None
+    if isinstance(limits, dict) and limits:
         # SetDefaults_Pod: a limit without a request makes the request equal the limit
-        requests = resources.setdefault("requests", {})
+        requests = _child(resources, "requests")
         for name, value in limits.items():
             requests.setdefault(name, value)
 
@@ -271,9 +273,8 @@ def default_pod(pod: Obj) -> None:
         spec["schedulerName"] = DEFAULT_SCHEDULER_NAME
     host_network = bool(spec.get("hostNetwork"))
     for key in ("initContainers", "containers"):
-        for c in spec.get(key) or []:
-            if isinstance(c, dict):
-                default_container(c, host_network=host_network)
+        for c in _dicts(spec.get(key)):
+            default_container(c, host_network=host_network)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,7 +284,11 @@ def default_pod(pod: Obj) -> None:
 def default_node(node: Obj) -> None:
     """SetDefaults_NodeStatus: allocatable defaults to capacity."""
     status = node.get("status")
-    if isinstance(status, dict) and status.get("allocatable") is None and status.get("capacity") is not None:
+    if (
+        isinstance(status, dict)
+        and status.get("allocatable") is None
+        and isinstance(status.get("capacity"), dict)
+    ):
         status["allocatable"] = dict(status["capacity"])
 
 
@@ -291,7 +296,7 @@ def default_namespace(ns: Obj) -> None:
     """SetDefaults_Namespace (the kubernetes.io/metadata.name label) and SetDefaults_NamespaceStatus."""
     meta: Obj = _child(ns, "metadata")
     name = meta.get("name")
-    if name:
+    if isinstance(name, str) and name:
         labels = meta.get("labels")
         if not isinstance(labels, dict):
             labels = meta["labels"] = {}
@@ -303,28 +308,41 @@ def default_namespace(ns: Obj) -> None:
 
 def default_endpoints(ep: Obj) -> None:
     """SetDefaults_Endpoints: port protocol TCP."""
-    for subset in ep.get("subsets") or []:
-        for port in (subset or {}).get("ports") or []:
-            if isinstance(port, dict) and not port.get("protocol"):
+    for subset in _dicts(ep.get("subsets")):
+        for port in _dicts(subset.get("ports")):
+            if not port.get("protocol"):
                 port["protocol"] = "TCP"
 
 
 def default_endpoint_slice(eps: Obj) -> None:
     """discovery/v1 SetDefaults_EndpointPort: name "" and protocol TCP when unset (nil)."""
-    for port in eps.get("ports") or []:
-        if not isinstance(port, dict):
-            continue
+    for port in _dicts(eps.get("ports")):
         if port.get("name") is None:
             port["name"] = ""
         if port.get("protocol") is None:
             port["protocol"] = "TCP"
-    for endpoint in eps.get("endpoints") or []:
-        if isinstance(endpoint, dict) and endpoint.get("conditions") is None:
+    for endpoint in _dicts(eps.get("endpoints")):
+        if endpoint.get("conditions") is None:
             endpoint["conditions"] = {}  # wire shape: a non-pointer struct
 
 
 def _nothing(obj: Obj) -> None:
     """Events and Leases have no defaulting upstream."""
+
+
+def _dicts(value: Any) -> list[Obj]:
+    """The dict items of a list; anything else (a malformed body) yields nothing to default."""
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, dict)]
+
+
+def _strings(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _as_dict(value: Any) -> Obj:
+    return value if isinstance(value, dict) else {}
 
 
 def _child(obj: Obj, key: str) -> Obj:

@@ -8,8 +8,8 @@ functions and `GetAttrs`/`ToSelectableFields` of the kinds we serve:
 - terms are sorted as strings before parsing, so rendering is canonical;
 - a missing field reads as "" (so `spec.nodeName=` selects unscheduled pods);
 - a field a kind does not support is a 400 with upstream's message: `field label not
-  supported: X` for kinds with their own conversion function (Pod, Node, Event, Namespace,
-  Service), and `"X" is not a known field selector: only "metadata.name",
+  supported: X` for kinds with their own conversion function (Pod, Node, Event in both
+  groups, Namespace, Service), and `"X" is not a known field selector: only "metadata.name",
   "metadata.namespace"` for the others.
 """
 
@@ -170,11 +170,21 @@ SUPPORTED_FIELDS: Final[dict[tuple[str, str], tuple[str, ...]]] = {
         *_META_NAMESPACED,
     ),
     ("", "Namespace"): ("status.phase", "metadata.name"),
+    # events.k8s.io/v1 names map onto the core Event's fields (see _RENAMED)
+    ("events.k8s.io", "Event"): ("reason", "source", "type", *_META_NAMESPACED),
     ("", "Service"): (*_META_NAMESPACED, "spec.clusterIP", "spec.type"),
 }
 
-# Old clients send spec.host for pods; the conversion renames it.
-_RENAMED: Final = {("", "Pod", "spec.host"): "spec.nodeName"}
+# Old clients send spec.host for pods; events.k8s.io/v1 names its fields differently from the
+# stored core Event.  The conversion functions rename them to the fields objects expose.
+_RENAMED: Final = {
+    ("", "Pod", "spec.host"): "spec.nodeName",
+    **{
+        ("events.k8s.io", "Event", f"regarding.{f}"): f"involvedObject.{f}"
+        for f in ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")
+    },
+    ("events.k8s.io", "Event", "reportingController"): "reportingComponent",
+}
 
 
 def _group(api_version: str) -> str:
@@ -278,7 +288,8 @@ def _event_fields(obj: Mapping[str, Any], group: str) -> dict[str, str]:
         "involvedObject.fieldPath": _s(ref.get("fieldPath")),
         "reason": _s(obj.get("reason")),
         "reportingComponent": reporting,
-        "source": source_component,
+        # events without a source are selected by their reporting controller
+        "source": source_component or reporting,
         "type": _s(obj.get("type")),
     }
 

@@ -500,7 +500,7 @@ def to_label_selector(selector: Selector) -> dict[str, Any]:
         elif r.operator is Operator.DOES_NOT_EXIST:
             exprs.append({"key": r.key, "operator": "DoesNotExist"})
         else:
-            raise LabelSelectorError(f"{r.operator.value!r} is not a valid label selector operator")
+            raise LabelSelectorError(f'"{r.operator.value}" isn\'t supported in label selectors')
     out: dict[str, Any] = {}
     if match_labels:
         out["matchLabels"] = match_labels

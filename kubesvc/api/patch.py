@@ -48,9 +48,17 @@ class PatchError(ValueError):
         return "Invalid" if self.invalid else "BadRequest"
 
     def to_status_error(self) -> StatusError:
+        """The Status kube-apiserver answers.
+
+        A patch that fails to apply becomes apimachinery's generic 422 response, whose message
+        does not carry the patch library's text; a malformed patch is a 400 with the text.
+        """
         if self.invalid:
-            return StatusError(422, "Invalid", self.message, {})
+            return StatusError(422, "Invalid", GENERIC_UNPROCESSABLE, {})
         return bad_request(self.message)
+
+
+GENERIC_UNPROCESSABLE: Final = "the server rejected our request due to an error in our request"
 
 
 # --------------------------------------------------------------------------------------------

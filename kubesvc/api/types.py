@@ -256,12 +256,19 @@ class EnvVarSource(TypedDict, total=False):
     resourceFieldRef: ResourceFieldSelector
     configMapKeyRef: ConfigMapKeySelector
     secretKeyRef: SecretKeySelector
+    fileKeyRef: dict[str, Any]
 
 
 class EnvVar(TypedDict, total=False):
     name: str
     value: str
     valueFrom: EnvVarSource
+
+
+class EnvFromSource(TypedDict, total=False):
+    prefix: str
+    configMapRef: dict[str, Any]
+    secretRef: dict[str, Any]
 
 
 class ContainerPort(TypedDict, total=False):
@@ -312,29 +319,62 @@ class Probe(TypedDict, total=False):
     terminationGracePeriodSeconds: int
 
 
+class SleepAction(TypedDict, total=False):
+    seconds: int
+
+
+class LifecycleHandler(TypedDict, total=False):
+    exec: ExecAction
+    httpGet: HTTPGetAction
+    tcpSocket: TCPSocketAction
+    sleep: SleepAction
+
+
+class Lifecycle(TypedDict, total=False):
+    postStart: LifecycleHandler
+    preStop: LifecycleHandler
+    stopSignal: str
+
+
 class ResourceRequirements(TypedDict, total=False):
     limits: dict[str, Quantity]
     requests: dict[str, Quantity]
+    claims: list[dict[str, Any]]
 
 
 class Container(TypedDict, total=False):
+    """Every field of the current API is declared (pruning drops undeclared keys); the parts
+    kubesvc does not interpret are open dicts."""
+
     name: str
     image: str
     command: list[str]
     args: list[str]
     workingDir: str
     ports: list[ContainerPort]
+    envFrom: list[EnvFromSource]
     env: list[EnvVar]
     resources: ResourceRequirements
+    resizePolicy: list[dict[str, Any]]
+    restartPolicyRules: list[dict[str, Any]]
+    volumeMounts: list[dict[str, Any]]
+    volumeDevices: list[dict[str, Any]]
     livenessProbe: Probe
     readinessProbe: Probe
     startupProbe: Probe
+    lifecycle: Lifecycle
     terminationMessagePath: str
     terminationMessagePolicy: str  # File | FallbackToLogsOnError
     imagePullPolicy: str  # Always | Never | IfNotPresent
     restartPolicy: str  # init containers only: Always
+    securityContext: dict[str, Any]
     stdin: bool
+    stdinOnce: bool
     tty: bool
+
+
+class EphemeralContainer(Container, total=False):
+    targetContainerName: str
 
 
 class PodReadinessGate(TypedDict, total=False):
@@ -342,11 +382,19 @@ class PodReadinessGate(TypedDict, total=False):
 
 
 class PodSecurityContext(TypedDict, total=False):
+    seLinuxOptions: dict[str, Any]
+    windowsOptions: dict[str, Any]
     runAsUser: int
     runAsGroup: int
     runAsNonRoot: bool
-    fsGroup: int
     supplementalGroups: list[int]
+    supplementalGroupsPolicy: str
+    fsGroup: int
+    sysctls: list[dict[str, Any]]
+    fsGroupChangePolicy: str
+    seccompProfile: dict[str, Any]
+    appArmorProfile: dict[str, Any]
+    seLinuxChangePolicy: str
 
 
 class Toleration(TypedDict, total=False):
@@ -358,28 +406,51 @@ class Toleration(TypedDict, total=False):
 
 
 class PodSpec(TypedDict, total=False):
+    volumes: list[dict[str, Any]]
     initContainers: list[Container]
     containers: list[Container]
+    ephemeralContainers: list[EphemeralContainer]
     restartPolicy: str  # Always | OnFailure | Never
     terminationGracePeriodSeconds: int
     activeDeadlineSeconds: int
     dnsPolicy: str  # ClusterFirst | ClusterFirstWithHostNet | Default | None
     nodeSelector: dict[str, str]
     serviceAccountName: str
+    serviceAccount: str
+    automountServiceAccountToken: bool
     nodeName: str
     hostNetwork: bool
+    hostPID: bool
+    hostIPC: bool
+    shareProcessNamespace: bool
     securityContext: PodSecurityContext
+    imagePullSecrets: list[LocalObjectReference]
     hostname: str
     subdomain: str
+    affinity: dict[str, Any]
     schedulerName: str
     tolerations: list[Toleration]
+    hostAliases: list[dict[str, Any]]
+    priorityClassName: str
     priority: int
+    dnsConfig: dict[str, Any]
     readinessGates: list[PodReadinessGate]
+    runtimeClassName: str
     enableServiceLinks: bool
+    preemptionPolicy: str
+    overhead: dict[str, Quantity]
+    topologySpreadConstraints: list[dict[str, Any]]
     setHostnameAsFQDN: bool
+    os: dict[str, Any]
+    hostUsers: bool
+    schedulingGates: list[dict[str, Any]]
+    resourceClaims: list[dict[str, Any]]
+    resources: ResourceRequirements
+    hostnameOverride: str
 
 
 class PodCondition(TypedDict, total=False):
+    observedGeneration: int
     type: str
     status: str
     lastProbeTime: Time | None
@@ -431,13 +502,21 @@ class ContainerStatus(TypedDict, total=False):
     imageID: str
     containerID: str
     started: bool
+    allocatedResources: dict[str, Quantity]
+    resources: ResourceRequirements
+    volumeMounts: list[dict[str, Any]]
+    user: dict[str, Any]
+    allocatedResourcesStatus: list[dict[str, Any]]
+    stopSignal: str
 
 
 class PodStatus(TypedDict, total=False):
+    observedGeneration: int
     phase: str  # Pending | Running | Succeeded | Failed | Unknown
     conditions: list[PodCondition]
     message: str
     reason: str
+    nominatedNodeName: str
     hostIP: str
     hostIPs: list[HostIP]
     podIP: str
@@ -445,7 +524,11 @@ class PodStatus(TypedDict, total=False):
     startTime: Time
     containerStatuses: list[ContainerStatus]
     initContainerStatuses: list[ContainerStatus]
+    ephemeralContainerStatuses: list[ContainerStatus]
     qosClass: str
+    resize: str
+    resourceClaimStatuses: list[dict[str, Any]]
+    extendedResourceClaimStatus: dict[str, Any]
 
 
 class Pod(TypedDict, total=False):
@@ -473,6 +556,8 @@ class NodeSpec(TypedDict, total=False):
     providerID: str
     unschedulable: bool
     taints: list[Taint]
+    configSource: dict[str, Any]
+    externalID: str
 
 
 class NodeAddress(TypedDict, total=False):
@@ -508,6 +593,7 @@ class NodeSystemInfo(TypedDict, total=False):
     kubeProxyVersion: str
     operatingSystem: str
     architecture: str
+    swap: dict[str, Any]
 
 
 class NodeStatus(TypedDict, total=False):
@@ -518,6 +604,13 @@ class NodeStatus(TypedDict, total=False):
     addresses: list[NodeAddress]
     daemonEndpoints: NodeDaemonEndpoints
     nodeInfo: NodeSystemInfo
+    images: list[dict[str, Any]]
+    volumesInUse: list[str]
+    volumesAttached: list[dict[str, Any]]
+    config: dict[str, Any]
+    runtimeHandlers: list[dict[str, Any]]
+    features: dict[str, Any]
+    declaredFeatures: list[str]
 
 
 class Node(TypedDict, total=False):

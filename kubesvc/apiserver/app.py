@@ -74,7 +74,9 @@ class InstrumentedStore:
         finally:
             self.h.labels("get", self._type(key)).observe(time.perf_counter() - t)
 
-    async def list(self, prefix: str, *, revision: int = 0, limit: int = 0, start_after: str = "") -> ListResult:
+    async def list(
+        self, prefix: str, *, revision: int = 0, limit: int = 0, start_after: str = ""
+    ) -> ListResult:
         t = time.perf_counter()
         try:
             return await self.inner.list(prefix, revision=revision, limit=limit, start_after=start_after)
@@ -231,7 +233,9 @@ async def _non_resource(request: web.Request, ri: rinfo.RequestInfo, state: AppS
     if path.startswith(("/healthz/", "/livez/", "/readyz/")):
         return web.Response(text="ok", headers={"Content-Type": "text/plain; charset=utf-8"})
     if path == "/metrics":
-        return web.Response(body=state.metrics.render(), headers={"Content-Type": "text/plain; version=0.0.4"})
+        return web.Response(
+            body=state.metrics.render(), headers={"Content-Type": "text/plain; version=0.0.4"}
+        )
     if path == "/openapi/v2" or path == "/swagger-2.0.0.pb-v1":
         if openapi is None:
             raise errors.path_not_found()
@@ -256,7 +260,18 @@ async def _non_resource(request: web.Request, ri: rinfo.RequestInfo, state: AppS
 
 
 def _root_paths() -> list[str]:
-    paths = ["/api", "/api/v1", "/apis", "/healthz", "/livez", "/readyz", "/metrics", "/version", "/openapi/v2", "/openapi/v3"]
+    paths = [
+        "/api",
+        "/api/v1",
+        "/apis",
+        "/healthz",
+        "/livez",
+        "/readyz",
+        "/metrics",
+        "/version",
+        "/openapi/v2",
+        "/openapi/v3",
+    ]
     for g, v in scheme.group_versions():
         if g:
             paths += [f"/apis/{g}", f"/apis/{g}/{v}"]
@@ -330,6 +345,10 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     return await _non_resource(request, ri, state)
 
 
+# Verb labels as upstream's metrics report them (HTTP method, LIST/WATCH for collections).
+_METRIC_VERBS = {"create": "POST", "update": "PUT", "deletecollection": "DELETECOLLECTION"}
+
+
 @web.middleware
 async def _middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -341,7 +360,9 @@ async def _middleware(
     except errors.StatusError as exc:
         resp = _status_response(exc)
     except web.HTTPException as exc:
-        resp = _status_response(errors.StatusError(exc.status, exc.reason.replace(" ", ""), exc.text or exc.reason))
+        resp = _status_response(
+            errors.StatusError(exc.status, exc.reason.replace(" ", ""), exc.text or exc.reason)
+        )
     except (ConnectionResetError, asyncio.CancelledError):
         raise
     except Exception as exc:
@@ -350,10 +371,16 @@ async def _middleware(
     elapsed = time.perf_counter() - start
     ri: rinfo.RequestInfo | None = request.get("ri")
     if ri is not None and ri.is_resource:
-        verb = ri.verb.upper() if ri.verb not in ("get", "list", "watch") else ri.verb.upper()
-        state.metrics.requests.labels(verb, ri.group, ri.version, ri.resource, ri.subresource, str(resp.status)).inc()
+        verb = _METRIC_VERBS.get(ri.verb, ri.verb.upper())
+        if ri.verb == "patch" and request.headers.get("Content-Type", "").startswith(neg.APPLY_PATCH):
+            verb = "APPLY"
+        state.metrics.requests.labels(
+            verb, ri.group, ri.version, ri.resource, ri.subresource, str(resp.status)
+        ).inc()
         if ri.verb != "watch":
-            state.metrics.latency.labels(verb, ri.group, ri.version, ri.resource, ri.subresource).observe(elapsed)
+            state.metrics.latency.labels(verb, ri.group, ri.version, ri.resource, ri.subresource).observe(
+                elapsed
+            )
     user = request.get("user")
     log.info(
         "request",
@@ -372,6 +399,17 @@ async def _middleware(
 async def _start_background(app: web.Application) -> None:
     state = app[STATE]
     await state.registry.ensure_system_namespaces()
+    # The `kubernetes` Service (+ its Endpoints/EndpointSlice) and the allocation repair loop.
+    from kubesvc.registry.repair import start_service_controllers
+
+    task = await start_service_controllers(
+        state.registry,
+        state.config,
+        secure_port=state.config.secure_port or 6443,
+        metrics_registry=state.metrics.registry,
+    )
+    if task is not None:
+        state.background.append(task)
 
 
 async def _on_shutdown(app: web.Application) -> None:
@@ -393,20 +431,22 @@ def build_app(
 ) -> web.Application:
     metrics = Metrics()
     instrumented = InstrumentedStore(store, metrics)
-    registry = build_registry(instrumented, config)  # type: ignore[arg-type]
+    registry = build_registry(instrumented, config)
     if users is None:
         data_dir = Path(config.data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
         users = pki.ensure_tokens(data_dir)
     state = AppState(
         config=config,
-        store=instrumented,  # type: ignore[arg-type]
+        store=instrumented,
         registry=registry,
         users=users,
         metrics=metrics,
         server_address=server_address or f"{config.public_address}:{config.secure_port}",
     )
-    app = web.Application(middlewares=[_middleware], client_max_size=config.max_request_body_bytes + 1024 * 1024)
+    app = web.Application(
+        middlewares=[_middleware], client_max_size=config.max_request_body_bytes + 1024 * 1024
+    )
     app[STATE] = state
     app.router.add_route("*", "/{tail:.*}", _dispatch)
     app.on_startup.append(_start_background)

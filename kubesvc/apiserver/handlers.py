@@ -109,12 +109,18 @@ def output_for(request: web.Request, *, allow_table: bool) -> neg.Output:
 
 
 def _partial(obj: Obj, version: str) -> Obj:
-    return {"kind": "PartialObjectMetadata", "apiVersion": f"meta.k8s.io/{version}", "metadata": obj.get("metadata", {})}
+    return {
+        "kind": "PartialObjectMetadata",
+        "apiVersion": f"meta.k8s.io/{version}",
+        "metadata": obj.get("metadata", {}),
+    }
 
 
 def render_object(scope: RequestScope, obj: Obj, out: neg.Output) -> Any:
     if out.as_ == "Table" and tables is not None:
-        return tables.to_table(scope.info, [obj], now=now(), include_object=scope.query.get("includeObject") or "Metadata")
+        return tables.to_table(
+            scope.info, [obj], now=now(), include_object=scope.query.get("includeObject") or "Metadata"
+        )
     if out.as_ == "PartialObjectMetadata":
         return _partial(obj, out.version)
     return obj
@@ -215,7 +221,9 @@ def decode_document(body: bytes, content_type: str) -> tuple[Any, list[str]]:
                 f"the body of the request was in an unknown format - accepted media types include: "
                 f"application/json, application/yaml, application/vnd.kubernetes.protobuf ({exc})",
             ) from exc
-    raise errors.unsupported_media_type("application/json, application/yaml, application/vnd.kubernetes.protobuf")
+    raise errors.unsupported_media_type(
+        "application/json, application/yaml, application/vnd.kubernetes.protobuf"
+    )
 
 
 def field_validation(query: Mapping[str, str]) -> str:
@@ -261,7 +269,7 @@ def decode_object(scope: RequestScope, body: bytes, content_type: str) -> Obj:
     if kind != info.kind:
         raise errors.bad_request(
             f'{kind} in version "{info.version}" cannot be handled as a {info.kind}: '
-            f'the kind in the data ({kind}) does not match the expected kind ({info.kind})'
+            f"the kind in the data ({kind}) does not match the expected kind ({info.kind})"
         )
     doc["apiVersion"] = api_version
     doc["kind"] = kind
@@ -304,7 +312,9 @@ def check_namespace(scope: RequestScope, obj: Obj) -> None:
 def check_name(scope: RequestScope, obj: Obj) -> None:
     name = (obj.get("metadata") or {}).get("name") or ""
     if name != scope.ri.name:
-        raise errors.bad_request(f"the name of the object ({name}) does not match the name on the URL ({scope.ri.name})")
+        raise errors.bad_request(
+            f"the name of the object ({name}) does not match the name on the URL ({scope.ri.name})"
+        )
 
 
 def dry_run(query: Mapping[str, str], values: list[str] | None = None) -> bool:
@@ -336,7 +346,9 @@ def manager_name(request: web.Request, query: Mapping[str, str]) -> str:
     return ua.split("/", 1)[0] if ua else ""
 
 
-def record_update(scope: RequestScope, old: Obj | None, new: Obj, manager: str, subresource: str = "") -> None:
+def record_update(
+    scope: RequestScope, old: Obj | None, new: Obj, manager: str, subresource: str = ""
+) -> None:
     if fieldmanager is None:
         return
     try:
@@ -373,9 +385,9 @@ def strategy_for(scope: RequestScope) -> Strategy:
 
 
 async def get(request: web.Request, scope: RequestScope) -> web.StreamResponse:
-    if scope.ri.subresource:
-        if scope.ri.subresource != "status" or scope.rs.strategy.status_strategy() is None:
-            raise errors.path_not_found()
+    sub = scope.ri.subresource
+    if sub and (sub != "status" or scope.rs.strategy.status_strategy() is None):
+        raise errors.path_not_found()
     out = output_for(request, allow_table=True)
     obj = await scope.rs.get(scope.ri.namespace, scope.ri.name)
     return respond(render_object(scope, obj, out), 200, out)
@@ -446,6 +458,9 @@ async def update(request: web.Request, scope: RequestScope, limit: int) -> web.S
 def _patch_error(exc: Exception) -> errors.StatusError:
     if isinstance(exc, errors.StatusError):
         return exc
+    if hasattr(exc, "to_status_error"):  # kubesvc.api.patch.PatchError knows upstream's answer
+        converted: errors.StatusError = exc.to_status_error()
+        return converted
     kind = getattr(exc, "kind", None) or getattr(exc, "reason", None)
     invalid = getattr(exc, "invalid", None)
     if invalid is True or kind in ("invalid", "Invalid"):
@@ -482,11 +497,11 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
     sub = scope.ri.subresource
     info = scope.info
     if ctype == neg.JSON_PATCH and not isinstance(doc, list):
-        raise errors.bad_request(
-            "json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp"
-        )
+        raise errors.bad_request("json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp")
     if ctype != neg.JSON_PATCH and not isinstance(doc, dict):
-        raise errors.bad_request(f"couldn't get version/kind; json parse error: json: cannot unmarshal {_json_kind(doc)} into Go value of type map[string]interface {{}}")
+        raise errors.bad_request(
+            f"couldn't get version/kind; json parse error: json: cannot unmarshal {_json_kind(doc)} into Go value of type map[string]interface {{}}"
+        )
     force = scope.query.get("force", "") == "true"
     if ctype == neg.APPLY_PATCH:
         if not scope.query.get("fieldManager"):
@@ -496,17 +511,14 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
         assert isinstance(doc, dict)
         _check_apply_body(scope, doc)
     elif force:
-        raise errors.invalid(
-            "PatchOptions", "", [_forbidden_force()], "meta.k8s.io"
-        )
+        raise errors.invalid("PatchOptions", "", [_forbidden_force()], "meta.k8s.io")
     if patch_mod is None and ctype != neg.APPLY_PATCH:
         raise errors.unsupported_media_type(neg.APPLY_PATCH)
     pinned = _patch_pins_rv(ctype, doc)
 
     async def updater(current: Obj | None) -> Obj:
-        if current is None:
-            if ctype != neg.APPLY_PATCH:
-                raise errors.not_found(info.resource, scope.ri.name, info.group)
+        if current is None and ctype != neg.APPLY_PATCH:
+            raise errors.not_found(info.resource, scope.ri.name, info.group)
         try:
             if ctype == neg.APPLY_PATCH:
                 assert fieldmanager is not None
@@ -537,7 +549,10 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
             raise _patch_error(exc) from exc
         if not isinstance(result, dict):
             raise errors.bad_request("the patched document is not an object")
-        if result.get("apiVersion", info.api_version) != info.api_version or result.get("kind", info.kind) != info.kind:
+        if (
+            result.get("apiVersion", info.api_version) != info.api_version
+            or result.get("kind", info.kind) != info.kind
+        ):
             raise errors.bad_request(
                 f"the API version in the data ({result.get('apiVersion')}) does not match the expected API version ({info.api_version})"
             )
@@ -625,7 +640,7 @@ def _delete_options(body: bytes, content_type: str, query: Mapping[str, str]) ->
 
 # Kinds whose DELETE answers with the deleted object; the others answer a Status Success
 # (upstream `ReturnDeletedObject` in each kind's REST storage).
-RETURNS_DELETED_OBJECT = {"Service", "Pod", "Namespace", "Node"}
+RETURNS_DELETED_OBJECT = {"Service", "Pod", "Namespace"}
 
 
 async def delete(request: web.Request, scope: RequestScope, limit: int) -> web.StreamResponse:

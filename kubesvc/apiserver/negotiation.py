@@ -86,7 +86,7 @@ def negotiate_output(header: str | None, *, allow_table: bool) -> Output | None:
 
 
 def discovery_version(header: str | None) -> str:
-    """"v2", "v2beta1" or "" (legacy) for `/api` and `/apis`."""
+    """ "v2", "v2beta1" or "" (legacy) for `/api` and `/apis`."""
     for mt in parse_accept(header):
         if mt.params.get("as") == "APIGroupDiscoveryList" and mt.params.get("g") == "apidiscovery.k8s.io":
             v = mt.params.get("v", "")

@@ -74,6 +74,13 @@ def schema_name(type_name: str, group: str = "") -> str:
     return f"io.k8s.api.core.v1.{type_name}"
 
 
+_INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+_INT_OR_STRING_SCHEMA: dict[str, Any] = {
+    "description": "A value that is either an integer or a string (a port number or a port name).",
+    "format": "int-or-string",
+}
+
+
 def _is_typeddict(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, dict) and hasattr(tp, "__annotations__")
 
@@ -122,7 +129,8 @@ class _Builder:
         origin = get_origin(hint)
         args = [a for a in get_args(hint) if a is not type(None)]
         if "IntOrString" in raw:
-            return {"type": "string", "format": "int-or-string", "x-kubernetes-int-or-string": True}
+            self.schemas.setdefault(_INT_OR_STRING, dict(_INT_OR_STRING_SCHEMA))
+            return {"$ref": f"#/components/schemas/{_INT_OR_STRING}"}
         if "Quantity" in raw and origin is not dict:
             return {"type": "string", "format": "quantity"}
         if "MicroTime" in raw:

@@ -103,7 +103,13 @@ def ensure_ca(data_dir: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivate
 
 
 def _wanted_sans(addresses: list[str]) -> tuple[set[str], set[str]]:
-    dns = {"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"}
+    dns = {
+        "localhost",
+        "kubernetes",
+        "kubernetes.default",
+        "kubernetes.default.svc",
+        "kubernetes.default.svc.cluster.local",
+    }
     ips = {"127.0.0.1", "::1"}
     for a in addresses:
         if not a or a in ("0.0.0.0", "::"):
@@ -230,7 +236,9 @@ def write_kubeconfig(data_dir: Path, server: str, token: str, *, name: str = "ku
             }
         ],
         "users": [{"name": f"{name}-admin", "user": {"token": token}}],
-        "contexts": [{"name": name, "context": {"cluster": name, "user": f"{name}-admin", "namespace": "default"}}],
+        "contexts": [
+            {"name": name, "context": {"cluster": name, "user": f"{name}-admin", "namespace": "default"}}
+        ],
         "current-context": name,
         "preferences": {},
     }

@@ -62,7 +62,11 @@ def _check_params(scope: h.RequestScope, send_initial: bool | None, allow_bookma
                 )
             )
         if send_initial and not allow_bookmarks:
-            errs.append(F.forbidden("allowWatchBookmarks", "sendInitialEvents requires setting allowWatchBookmarks to true"))
+            errs.append(
+                F.forbidden(
+                    "allowWatchBookmarks", "sendInitialEvents requires setting allowWatchBookmarks to true"
+                )
+            )
     elif match:
         errs.append(
             F.forbidden(
@@ -116,7 +120,9 @@ async def serve(
             ):
                 await queue.put(item)
         except CompactedError as exc:
-            await queue.put(errors.resource_expired(f"too old resource version: {exc.requested} ({exc.compacted})"))
+            await queue.put(
+                errors.resource_expired(f"too old resource version: {exc.requested} ({exc.compacted})")
+            )
         except errors.StatusError as exc:
             await queue.put(exc)
         except asyncio.CancelledError:
@@ -127,11 +133,14 @@ async def serve(
         await queue.put(_DONE)
 
     content_type = neg.TABLE_CONTENT_TYPE if out.as_ == "Table" else neg.JSON
-    resp = web.StreamResponse(status=200, headers={"Content-Type": content_type, "Cache-Control": "no-cache, private"})
+    resp = web.StreamResponse(
+        status=200, headers={"Content-Type": content_type, "Cache-Control": "no-cache, private"}
+    )
     resp.enable_chunked_encoding()
     producer = asyncio.create_task(produce())
     first_table = True
-    last_rev = 0
+    # Progress known so far: a resumed watch is up to date at the requested revision.
+    last_rev = int(rv) if rv and rv != "0" else 0
     next_bookmark = loop.time() + bookmark_interval
     prepared = False
 

@@ -79,6 +79,9 @@ class Indexer:
 
     # -- indexes -----------------------------------------------------------------------------
 
+    def has_index(self, name: str) -> bool:
+        return name in self._index_funcs
+
     def add_index(self, name: str, fn: IndexFunc) -> None:
         if name in self._index_funcs:
             raise ValueError(f"index {name!r} already exists")
@@ -129,3 +132,9 @@ class Indexer:
                     keys.discard(key)
                     if not keys:
                         del index[value]
+
+
+def ensure_index(indexer: Indexer, name: str, fn: IndexFunc) -> None:
+    """Add the index unless one of that name exists (shared informers, several controllers)."""
+    if not indexer.has_index(name):
+        indexer.add_index(name, fn)

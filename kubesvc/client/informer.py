@@ -2,7 +2,7 @@
 
 Theory of operation (client-go's Reflector + sharedIndexInformer, in one asyncio task)
 -------------------------------------------------------------------------------------
-`run()` lists the collection (following `continue` tokens), replaces the cache with the result,
+`run()` (restartable: a restarted informer resumes watching from its resourceVersion) lists the collection (following `continue` tokens), replaces the cache with the result,
 and calls handlers for the difference against what the cache held before: `on_add` for new
 keys, `on_update(old, new)` for keys whose resourceVersion changed and `on_delete(obj)` for keys
 that vanished (so a delete missed while disconnected is still reported).  `has_synced` turns
@@ -124,10 +124,14 @@ class Informer:
         resync: asyncio.Task[None] | None = None
         if self.resync_period:
             resync = asyncio.create_task(self._resync_loop(self.resync_period))
+        # A restarted informer resumes watching from where it stopped (re-listing on 410).
+        resume = self.has_synced and self.resource_version is not None
         try:
             while True:
                 try:
-                    await self._list()
+                    if not resume:
+                        await self._list()
+                    resume = False
                     await self._watch_until_gone()
                 except GoneError:
                     log.info(

@@ -43,15 +43,17 @@ from kubesvc.aio.clock import Clock, LoopClock
 from kubesvc.api.scheme import LEASES
 from kubesvc.client.errors import ClientError, NotFoundError
 from kubesvc.client.rest import RestClient
+from kubesvc.controllers.options import (
+    DEFAULT_LEASE_DURATION,
+    DEFAULT_RENEW_DEADLINE,
+    DEFAULT_RETRY_PERIOD,
+    LEASE_NAME,
+    LEASE_NAMESPACE,
+)
 
 log = logging.getLogger(__name__)
 
 JITTER_FACTOR = 1.2
-DEFAULT_LEASE_DURATION = 15.0
-DEFAULT_RENEW_DEADLINE = 10.0
-DEFAULT_RETRY_PERIOD = 2.0
-LEASE_NAMESPACE = "kube-system"
-LEASE_NAME = "kubesvc-controller-manager"
 # How long past lease expiry a leader that failed to step down reports unhealthy (upstream: 20 s).
 MAX_TOLERABLE_EXPIRED_LEASE = 20.0
 

@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -36,22 +35,25 @@ from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from kubesvc.api.scheme import ENDPOINT_SLICES, ENDPOINTS, LEASES, NAMESPACES, SERVICES
 from kubesvc.client.informer import InformerFactory
 from kubesvc.client.rest import RestClient
+from kubesvc.controllers.endpoints.controller import EndpointsController
+from kubesvc.controllers.endpointslice.controller import EndpointSliceController
 from kubesvc.controllers.gc import GarbageCollector
-from kubesvc.controllers.leaderelection import (
-    DEFAULT_LEASE_DURATION,
-    DEFAULT_RENEW_DEADLINE,
-    DEFAULT_RETRY_PERIOD,
-    LEASE_NAME,
-    LEASE_NAMESPACE,
-    LeaderElectionConfig,
-    LeaderElector,
-    default_identity,
-)
+from kubesvc.controllers.leaderelection import LeaderElectionConfig, LeaderElector, default_identity
 from kubesvc.controllers.loadbalancer.controller import LoadBalancerController
 from kubesvc.controllers.loadbalancer.pool import DEFAULT_POOL, IPPool, PoolSpecError
 from kubesvc.controllers.mirroring.controller import MirroringController
 from kubesvc.controllers.mirroring.reconciler import DEFAULT_MAX_ENDPOINTS_PER_SUBSET
 from kubesvc.controllers.namespace.controller import NamespaceController
+from kubesvc.controllers.options import (
+    DEFAULT_LEASE_DURATION,
+    DEFAULT_MAX_ENDPOINTS_PER_SLICE,
+    DEFAULT_METRICS_BIND_ADDRESS,
+    DEFAULT_RENEW_DEADLINE,
+    DEFAULT_RETRY_PERIOD,
+    LEASE_NAME,
+    LEASE_NAMESPACE,
+    add_arguments,
+)
 from kubesvc.controllers.runtime import Controller, EventRecorder
 
 log = logging.getLogger("kubesvc.controller-manager")
@@ -70,12 +72,9 @@ CONTROLLER_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 INFORMER_OBJECTS = Gauge(
-    "kubesvc_informer_objects", "Objects in the controller-manager's informer caches.", ["resource"]
-)
-SLICE_ENDPOINTS = Gauge(
-    "kubesvc_endpointslice_endpoints",
-    "Endpoints in all EndpointSlices, by managing controller.",
-    ["managed_by"],
+    "kubesvc_controller_manager_informer_objects",
+    "Objects in the controller-manager's informer caches.",
+    ["resource"],
 )
 LEADER = Gauge("kubesvc_leader_election_master_status", "1 while this process holds the lease.", ["name"])
 
@@ -94,11 +93,11 @@ class ManagerOptions:
     lease_namespace: str = LEASE_NAMESPACE
     lease_name: str = LEASE_NAME
     identity: str = field(default_factory=default_identity)
-    max_endpoints_per_slice: int = 100
+    max_endpoints_per_slice: int = DEFAULT_MAX_ENDPOINTS_PER_SLICE
     mirroring_max_endpoints_per_subset: int = DEFAULT_MAX_ENDPOINTS_PER_SUBSET
     load_balancer_ip_pool: str = DEFAULT_POOL
     controllers: Sequence[str] = ("*",)
-    metrics_bind_address: str = "127.0.0.1:10257"
+    metrics_bind_address: str = DEFAULT_METRICS_BIND_ADDRESS
 
     def validate(self) -> None:
         if not 1 <= self.max_endpoints_per_slice <= MAX_ENDPOINTS_PER_SLICE_LIMIT:
@@ -168,12 +167,14 @@ def build_controllers(
     slices = factory.informer(ENDPOINT_SLICES)
     built: list[Controller] = []
     for name in names:
-        if name in ("endpointslice-controller", "endpoints-controller"):
-            builder = _build_endpointslice if name == "endpointslice-controller" else _build_endpoints
-            try:
-                built.append(builder(client, factory, options))
-            except ImportError as exc:
-                log.error("controller %s is not available in this build: %s", name, exc)
+        if name == "endpointslice-controller":
+            built.append(
+                EndpointSliceController.from_factory(
+                    client, factory, max_endpoints_per_slice=options.max_endpoints_per_slice
+                )
+            )
+        elif name == "endpoints-controller":
+            built.append(EndpointsController.from_factory(client, factory))
         elif name == "endpointslice-mirroring-controller":
             built.append(
                 MirroringController(
@@ -197,20 +198,6 @@ def build_controllers(
     return built
 
 
-def _build_endpointslice(client: RestClient, factory: InformerFactory, options: ManagerOptions) -> Controller:
-    from kubesvc.controllers.endpointslice.controller import EndpointSliceController
-
-    return EndpointSliceController.from_factory(  # type: ignore[no-any-return]
-        client, factory, max_endpoints_per_slice=options.max_endpoints_per_slice
-    )
-
-
-def _build_endpoints(client: RestClient, factory: InformerFactory, options: ManagerOptions) -> Controller:
-    from kubesvc.controllers.endpoints.controller import EndpointsController
-
-    return EndpointsController.from_factory(client, factory)  # type: ignore[no-any-return]
-
-
 # ---------------------------------------------------------------------------------------------
 # metrics and health
 
@@ -220,15 +207,6 @@ def _update_cache_metrics(factory: InformerFactory | None) -> None:
         return
     for inf in factory.informers():
         INFORMER_OBJECTS.labels(inf.info.resource).set(len(inf.store))
-        if inf.info is ENDPOINT_SLICES:
-            counts: dict[str, int] = {}
-            for s in inf.store.list():
-                managed_by = ((s.get("metadata") or {}).get("labels") or {}).get(
-                    "endpointslice.kubernetes.io/managed-by", ""
-                )
-                counts[managed_by] = counts.get(managed_by, 0) + len(s.get("endpoints") or [])
-            for managed_by, n in counts.items():
-                SLICE_ENDPOINTS.labels(managed_by).set(n)
 
 
 class Manager:
@@ -324,68 +302,6 @@ class Manager:
 
 # ---------------------------------------------------------------------------------------------
 # command line
-
-
-def _bool(text: str) -> bool:
-    if text.lower() in ("true", "1", "yes", "t"):
-        return True
-    if text.lower() in ("false", "0", "no", "f"):
-        return False
-    raise argparse.ArgumentTypeError(f"invalid boolean value {text!r}")
-
-
-def _duration(text: str) -> float:
-    """Go-style durations as the upstream flags take them: `15s`, `500ms`, `1m`, or plain seconds."""
-    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    t = text.strip()
-    for suffix in ("ms", "s", "m", "h"):
-        if t.endswith(suffix):
-            try:
-                return float(t[: -len(suffix)]) * units[suffix]
-            except ValueError:
-                break
-    try:
-        return float(t)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid duration {text!r}") from None
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG"), help="Path to a kubeconfig.")
-    parser.add_argument(
-        "--leader-elect",
-        type=_bool,
-        nargs="?",
-        const=True,
-        default=True,
-        help="Use leader election (default true).",
-    )
-    parser.add_argument("--leader-elect-lease-duration", type=_duration, default=DEFAULT_LEASE_DURATION)
-    parser.add_argument("--leader-elect-renew-deadline", type=_duration, default=DEFAULT_RENEW_DEADLINE)
-    parser.add_argument("--leader-elect-retry-period", type=_duration, default=DEFAULT_RETRY_PERIOD)
-    parser.add_argument("--leader-elect-resource-namespace", default=LEASE_NAMESPACE)
-    parser.add_argument("--leader-elect-resource-name", default=LEASE_NAME)
-    parser.add_argument("--max-endpoints-per-slice", type=int, default=100)
-    parser.add_argument(
-        "--mirroring-max-endpoints-per-subset", type=int, default=DEFAULT_MAX_ENDPOINTS_PER_SUBSET
-    )
-    parser.add_argument(
-        "--load-balancer-ip-pool",
-        default=DEFAULT_POOL,
-        help="CIDRs and/or a-b ranges, comma separated, of either family.",
-    )
-    parser.add_argument(
-        "--controllers",
-        action="append",
-        default=None,
-        help="Controllers to enable: '*' all, 'foo' enables foo, '-foo' disables foo.",
-    )
-    parser.add_argument(
-        "--metrics-bind-address",
-        default="127.0.0.1:10257",
-        help="host:port for /healthz and /metrics over HTTP; '0' disables.",
-    )
-    parser.add_argument("-v", "--v", type=int, default=0, help="Log verbosity.")
 
 
 def options_from_args(args: argparse.Namespace) -> ManagerOptions:

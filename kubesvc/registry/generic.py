@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import builtins
 import copy
 import datetime as dt
 import random
@@ -128,7 +129,9 @@ def _meta(obj: Obj) -> dict[str, Any]:
     return m
 
 
-def _precondition_failed(info: ResourceInfo, name: str, what: str, want: str, have: str) -> errors.StatusError:
+def _precondition_failed(
+    info: ResourceInfo, name: str, what: str, want: str, have: str
+) -> errors.StatusError:
     return errors.conflict(
         info.resource,
         name,
@@ -202,17 +205,25 @@ class ResourceStore:
         list_errs: list[F.FieldError] = []
         if match and not rv_param:
             list_errs.append(
-                F.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided")
+                F.forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden unless resourceVersion is provided",
+                )
             )
         if match and opts.continue_token:
             list_errs.append(
-                F.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided")
+                F.forbidden(
+                    "resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"
+                )
             )
         if match and match not in ("Exact", "NotOlderThan"):
             list_errs.append(F.not_supported("resourceVersionMatch", match, ["Exact", "NotOlderThan"]))
         if match == "Exact" and rv_param == "0":
             list_errs.append(
-                F.forbidden("resourceVersionMatch", 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"')
+                F.forbidden(
+                    "resourceVersionMatch",
+                    'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+                )
             )
         if list_errs:
             raise errors.invalid("ListOptions", "", list_errs, "meta.k8s.io")
@@ -225,7 +236,9 @@ class ResourceStore:
         if opts.continue_token:
             revision, start = decode_continue(opts.continue_token)
             if revision <= 0:
-                raise errors.bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+                raise errors.bad_request(
+                    "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
+                )
             start_after = prefix + start.rstrip("\x00")
         elif rv_param and rv_param != "0":
             requested = _parse_rv(rv_param)
@@ -245,7 +258,9 @@ class ResourceStore:
         except CompactedError as exc:
             if opts.continue_token:
                 raise errors.StatusError(410, "Expired", CONTINUE_EXPIRED) from exc
-            raise errors.resource_expired(f"too old resource version: {exc.requested} ({exc.compacted})") from exc
+            raise errors.resource_expired(
+                f"too old resource version: {exc.requested} ({exc.compacted})"
+            ) from exc
         list_meta: dict[str, Any] = {"resourceVersion": str(revision)}
         if more:
             list_meta["continue"] = encode_continue(revision, last_key[len(prefix) :] + "\x00")
@@ -270,8 +285,8 @@ class ResourceStore:
 
     async def _list_filtered(
         self, prefix: str, revision: int, limit: int, start_after: str, flt: ObjectFilter
-    ) -> tuple[list[Obj], int, bool, str]:
-        out: list[Obj] = []
+    ) -> tuple[builtins.list[Obj], int, bool, str]:
+        out: builtins.list[Obj] = []
         last_key = start_after
         page = limit if limit > 0 else 0
         if page and not flt.everything:
@@ -306,10 +321,11 @@ class ResourceStore:
         meta["creationTimestamp"] = rfc3339(self.clock())
         name = str(meta.get("name") or "")
         self.strategy.prepare_for_create(obj)
-        errs = self.strategy.validate(obj)
-        if errs:
-            raise self._invalid(name, errs)
-        self.strategy.canonicalize(obj)
+        if not _allocates_first(self.strategy):
+            errs = self.strategy.validate(obj)
+            if errs:
+                raise self._invalid(name, errs)
+            self.strategy.canonicalize(obj)
         if self.info.namespaced:
             await self._admit_namespace(namespace, name)
         return await self._write_new(self.key(namespace, name), obj, dry_run=dry_run)
@@ -321,6 +337,12 @@ class ResourceStore:
             txn = WriteTxn(self.store)
             try:
                 await self.strategy.begin_create(obj, txn, dry_run=dry_run)
+                if _allocates_first(self.strategy):
+                    # upstream order for Services: BeginCreate (allocation), then validation
+                    errs = self.strategy.validate(obj)
+                    if errs:
+                        raise self._invalid(name, errs)
+                    self.strategy.canonicalize(obj)
             except BaseException:
                 txn.aborted()
                 raise
@@ -412,22 +434,40 @@ class ResourceStore:
                     raise errors.conflict(self.info.resource, name, errors.CONFLICT_MODIFIED, self.info.group)
             elif not strategy.allow_unconditional_update:
                 raise errors.conflict(self.info.resource, name, errors.CONFLICT_MODIFIED, self.info.group)
+            else:
+                # as upstream's Store.Update: an unconditional update takes the stored version, so
+                # metadata validation ("must be specified for an update") sees one
+                new_meta["resourceVersion"] = str(kv.mod_revision)
             self._before_update(new, old, namespace)
             strategy.prepare_for_update(new, old)
-            errs = strategy.validate_update(new, old)
-            if errs:
-                raise self._invalid(name, errs)
-            strategy.canonicalize(new)
-            new_meta = _meta(new)
-            new_meta["resourceVersion"] = str(kv.mod_revision)
-            if new == old:
-                return old, False
+            late = _allocates_first(strategy)
+            if not late:
+                errs = strategy.validate_update(new, old)
+                if errs:
+                    raise self._invalid(name, errs)
+                strategy.canonicalize(new)
+                new_meta = _meta(new)
+                new_meta["resourceVersion"] = str(kv.mod_revision)
+                if new == old:
+                    return old, False
             txn = WriteTxn(self.store)
             try:
                 await strategy.begin_update(new, old, txn, dry_run=dry_run)
+                if late:
+                    # upstream order for Services: BeginUpdate (allocation), then validation
+                    errs = strategy.validate_update(new, old)
+                    if errs:
+                        raise self._invalid(name, errs)
+                    strategy.canonicalize(new)
             except BaseException:
                 txn.aborted()
                 raise
+            if late:
+                new_meta = _meta(new)
+                new_meta["resourceVersion"] = str(kv.mod_revision)
+                if new == old:
+                    txn.aborted()
+                    return old, False
             if dry_run:
                 txn.aborted()
                 return new, False
@@ -561,10 +601,15 @@ class ResourceStore:
         return new
 
     async def delete_collection(
-        self, namespace: str, opts: ListOptions, *, grace_period_seconds: int | None = None, dry_run: bool = False
+        self,
+        namespace: str,
+        opts: ListOptions,
+        *,
+        grace_period_seconds: int | None = None,
+        dry_run: bool = False,
     ) -> Obj:
         listed = await self.list(namespace, ListOptions(filter=opts.filter))
-        deleted: list[Obj] = []
+        deleted: builtins.list[Obj] = []
         for item in listed["items"]:
             m = item.get("metadata") or {}
             try:
@@ -650,6 +695,12 @@ class ResourceStore:
                 yield WatchItem("ADDED", obj, rev)
             else:
                 yield WatchItem("MODIFIED", obj, rev)
+
+
+def _allocates_first(strategy: Strategy) -> bool:
+    """Strategies whose `begin_*` hooks fill fields validation requires (Service allocation:
+    upstream runs BeginCreate/BeginUpdate before validation) validate after the hook."""
+    return bool(getattr(strategy, "allocate_before_validate", False))
 
 
 def _should_delete_during_update(obj: Obj, info: ResourceInfo) -> bool:

@@ -25,7 +25,7 @@ from typing import Any
 from kubesvc.api import scheme
 from kubesvc.api.fields import FieldError
 from kubesvc.api.scheme import ResourceInfo
-from kubesvc.registry.strategy import Obj, Strategy, StatusStrategy
+from kubesvc.registry.strategy import Obj, StatusStrategy, Strategy
 
 # The finalizer every namespace gets (upstream `v1.FinalizerKubernetes`).
 FINALIZER_KUBERNETES = "kubernetes"
@@ -172,7 +172,9 @@ class EndpointSliceStrategy(Strategy):
         old_gen = old_meta.get("generation", 0) or 0
         content_changed = _content(new) != _content(old)
         labels_changed = (new.get("metadata", {}).get("labels") or {}) != (old_meta.get("labels") or {})
-        new.setdefault("metadata", {})["generation"] = old_gen + 1 if content_changed or labels_changed else old_gen
+        new.setdefault("metadata", {})["generation"] = (
+            old_gen + 1 if content_changed or labels_changed else old_gen
+        )
 
 
 def _content(obj: Obj) -> Obj:

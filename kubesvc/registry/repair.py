@@ -35,21 +35,74 @@ log = logging.getLogger(__name__)
 REPAIR_INTERVAL = 180.0  # upstream runs the repair controllers every 3 minutes
 ENDPOINT_INTERVAL = 10.0  # upstream's endpoint reconciler interval
 
-try:  # metrics, named as upstream's repair controllers name them
-    from prometheus_client import Counter as _Counter
 
-    IP_REPAIR_ERRORS: Any = _Counter(
-        "apiserver_clusterip_repair_ip_errors",
-        "Number of errors detected on clusterips by the repair loop broken down by type of error",
-        ["type"],
-    )
-    PORT_REPAIR_ERRORS: Any = _Counter(
-        "apiserver_nodeport_repair_port_errors",
-        "Number of errors detected on ports by the repair loop broken down by type of error",
-        ["type"],
-    )
-except Exception:  # pragma: no cover - prometheus-client is a dependency; never fail on metrics
-    IP_REPAIR_ERRORS = PORT_REPAIR_ERRORS = None
+class RepairMetrics:
+    """Upstream's repair and allocator metrics, registered on the apiserver's registry."""
+
+    def __init__(self, registry: Any, allocators: ServiceAllocators) -> None:
+        from prometheus_client import Counter, Gauge
+
+        self.ip_errors = Counter(
+            "apiserver_clusterip_repair_ip_errors",
+            "Number of errors detected on clusterips by the repair loop broken down by type of error: "
+            "leak, repair, full, outOfRange, duplicate, unknown, invalid",
+            ["type"],
+            registry=registry,
+        )
+        self.port_errors = Counter(
+            "apiserver_nodeport_repair_port_errors",
+            "Number of errors detected on ports by the repair loop broken down by type of error: "
+            "leak, repair, full, outOfRange, duplicate, unknown",
+            ["type"],
+            registry=registry,
+        )
+        self.reconcile_errors = Counter(
+            "apiserver_clusterip_repair_reconcile_errors",
+            "Number of reconciliation failures on the clusterip repair reconcile loop",
+            registry=registry,
+        )
+        allocated = Gauge(
+            "apiserver_clusterip_allocator_allocated_ips",
+            "Gauge measuring the number of allocated IPs for Services",
+            ["cidr"],
+            registry=registry,
+        )
+        available = Gauge(
+            "apiserver_clusterip_allocator_available_ips",
+            "Gauge measuring the number of available IPs for Services",
+            ["cidr"],
+            registry=registry,
+        )
+        for r in allocators.ranges.values():
+            allocated.labels(cidr=r.cidr).set_function(lambda r=r: r.used)
+            available.labels(cidr=r.cidr).set_function(lambda r=r: r.free)
+        ports = allocators.ports
+        Gauge(
+            "apiserver_nodeport_allocator_allocated_ports",
+            "Gauge measuring the number of allocated NodePorts for Services",
+            registry=registry,
+        ).set_function(lambda: ports.used)
+        Gauge(
+            "apiserver_nodeport_allocator_available_ports",
+            "Gauge measuring the number of available NodePorts for Services",
+            registry=registry,
+        ).set_function(lambda: ports.free)
+
+
+_METRICS: dict[int, RepairMetrics] = {}
+
+
+def metrics_for(registry: Any, allocators: ServiceAllocators) -> RepairMetrics | None:
+    if registry is None:
+        return None
+    key = id(registry)
+    if key not in _METRICS:
+        try:
+            _METRICS[key] = RepairMetrics(registry, allocators)
+        except Exception:  # never fail the apiserver on metrics (e.g. names already registered)
+            log.exception("could not register service allocation metrics")
+            return None
+    return _METRICS[key]
 
 
 def _now() -> str:
@@ -59,9 +112,12 @@ def _now() -> str:
 class ServiceRepair:
     """One repair pass at a time over the allocation keys of one store."""
 
-    def __init__(self, registry: Any, allocators: ServiceAllocators) -> None:
+    def __init__(
+        self, registry: Any, allocators: ServiceAllocators, metrics: RepairMetrics | None = None
+    ) -> None:
         self.registry = registry
         self.allocators = allocators
+        self.metrics = metrics
         self.store = allocators.store
         self.ip_leaks: dict[str, int] = {}
         self.port_leaks: dict[int, int] = {}
@@ -124,13 +180,13 @@ class ServiceRepair:
             key = ip_key(ip)
             rev_of = ip_revs.get(ip, 0) or ip_revs.get(canonical_ip(ip), 0)
             await self.store.txn([Compare(key, "mod_revision", "=", rev_of)], [Delete(key)])
-            self._count(IP_REPAIR_ERRORS, "leak")
+            self._count("ip", "leak")
         for port in plan.release_ports:
             log.warning("the node port %s appears to have leaked: cleaning up", port)
             await self.store.txn(
                 [Compare(port_key(port), "mod_revision", "=", port_revs[port])], [Delete(port_key(port))]
             )
-            self._count(PORT_REPAIR_ERRORS, "leak")
+            self._count("port", "leak")
         for ip, h in plan.record_ips:
             owner = {"namespace": h.namespace, "name": h.name, "uid": h.uid}
             await self.store.txn(
@@ -155,17 +211,14 @@ class ServiceRepair:
         self.last_plan = plan
         return plan
 
-    @staticmethod
-    def _count(counter: Any, kind: str) -> None:
-        if counter is not None:
+    def _count(self, what: str, kind: str) -> None:
+        if self.metrics is not None:
+            counter = self.metrics.ip_errors if what == "ip" else self.metrics.port_errors
             counter.labels(type=kind).inc()
 
     async def _report(self, f: Finding) -> None:
-        counter = IP_REPAIR_ERRORS if f.component.startswith("ip") else PORT_REPAIR_ERRORS
-        self._count(counter, f.error_type)
+        self._count("ip" if f.component.startswith("ip") else "port", f.error_type)
         log.error("service %s/%s: %s: %s", f.holder.namespace, f.holder.name, f.reason, f.message)
-        if f.reason.endswith("NotAllocated"):
-            return  # repaired above; upstream logs it (and emits an Event) -- the log suffices here
         mark = (f.holder.uid, f.reason, f.message)
         if mark in self._reported:
             return
@@ -337,6 +390,7 @@ async def start_service_controllers(
     secure_port: int,
     repair_interval: float = REPAIR_INTERVAL,
     endpoint_interval: float = ENDPOINT_INTERVAL,
+    metrics_registry: Any = None,
 ) -> asyncio.Task[None] | None:
     """Bootstrap the `kubernetes` Service and start the periodic loops (a task to cancel at
     shutdown).  None when the Service strategy has no allocators (plain strategy)."""
@@ -344,7 +398,7 @@ async def start_service_controllers(
     if allocators is None:
         return None
     address = getattr(config, "public_address", "") or "127.0.0.1"
-    repair = ServiceRepair(registry, allocators)
+    repair = ServiceRepair(registry, allocators, metrics_for(metrics_registry, allocators))
 
     async def sync_kubernetes() -> None:
         await ensure_kubernetes_service(registry, allocators, secure_port)
@@ -373,6 +427,8 @@ async def start_service_controllers(
                     await repair.run_once()
                 except Exception:
                     log.exception("service allocation repair failed")
+                    if repair.metrics is not None:
+                        repair.metrics.reconcile_errors.inc()
 
     task = asyncio.get_running_loop().create_task(loop(), name="service-controllers")
     task.repair = repair  # type: ignore[attr-defined]

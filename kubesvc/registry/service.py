@@ -395,11 +395,24 @@ def admit_external_ips(
                 )
 
 
+def _deleted_by_update(obj: Obj) -> bool:
+    meta = obj.get("metadata") or {}
+    return (
+        bool(meta.get("deletionTimestamp"))
+        and not meta.get("finalizers")
+        and meta.get("deletionGracePeriodSeconds") == 0
+    )
+
+
 # -- the strategy -------------------------------------------------------------------------------
 
 
 class ServiceStrategy(_PlainServiceStrategy):
     """Services with allocation.  Built by `build_registry` as ``ServiceStrategy(config, store)``."""
+
+    #: validate after `begin_*` (upstream runs BeginCreate/BeginUpdate before validation:
+    #: e.g. a LoadBalancer with externalTrafficPolicy Local must have its healthCheckNodePort)
+    allocate_before_validate = True
 
     def __init__(self, config: Any, store: Store, *, rng: random.Random | None = None) -> None:
         super().__init__(scheme.SERVICES)
@@ -443,6 +456,11 @@ class ServiceStrategy(_PlainServiceStrategy):
         self.allocators.add_to_txn(obj, session, txn)
 
     async def begin_update(self, new: Obj, old: Obj, txn: WriteTxn, *, dry_run: bool) -> None:
+        if _deleted_by_update(new):
+            # Removing the last finalizer of a Service being deleted deletes it in this write
+            # (upstream then runs AfterDelete, which releases everything it held).
+            await self.begin_delete(old, txn, dry_run=dry_run)
+            return
         admit_external_ips(new, old, deny=self.deny_external_ips, allowed=self.allowed_external_cidrs)
 
         def work(session: AllocationSession) -> None:

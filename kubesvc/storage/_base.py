@@ -58,6 +58,8 @@ def check_ops(ops: Sequence[Op]) -> None:
     for op in ops:
         if not isinstance(op, Put | Delete):
             raise TypeError(f"unsupported txn op: {op!r}")
+        if isinstance(op, Put) and not isinstance(op.value, bytes):
+            raise TypeError(f"value of {op.key} must be bytes, not {type(op.value).__name__}")
         if op.key in seen:
             raise ValueError(f"duplicate key given in txn request: {op.key}")
         seen.add(op.key)

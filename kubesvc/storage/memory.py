@@ -138,8 +138,11 @@ class MemoryStore(StoreBase):
     async def _history(
         self, prefix: str, from_rev: int, max_revs: int
     ) -> tuple[builtins.list[WatchEvent], int]:
-        # The log holds every revision since the compacted one: a miss means compacted away.
-        raise CompactedError(from_rev, self._compacted)
+        # The log holds every revision since the compacted one (and the empty store's revision 1
+        # has no events), so below the log there is either nothing or compacted history.
+        if from_rev < self._compacted:
+            raise CompactedError(from_rev, self._compacted)
+        return [], self._log.first_rev - 1
 
     # -- compaction and lifecycle -------------------------------------------------------------
 

@@ -354,15 +354,13 @@ class SQLiteStore(StoreBase):
                     log.error("sqlite store: compaction to %d failed: %s", compact_target, exc)
                     compact_target = compact_done = 0
                     for loop, fut in waiting:
-                        loop.call_soon_threadsafe(
-                            _set_exception, fut, StoreError(f"compaction failed: {exc}")
-                        )
+                        _call(loop, _set_exception, fut, StoreError(f"compaction failed: {exc}"))
                     waiting = []
                     continue
                 compact_done = upto
                 if compact_done >= compact_target:
                     for loop, fut in waiting:
-                        loop.call_soon_threadsafe(_set_result, fut, None)
+                        _call(loop, _set_result, fut, None)
                     waiting = []
                 continue
             first = self._queue.get()
@@ -391,16 +389,16 @@ class SQLiteStore(StoreBase):
                 try:
                     self._start_compaction(conn, req.revision)
                 except Exception as exc:
-                    loop.call_soon_threadsafe(_set_exception, req.future, exc)
+                    _call(loop, _set_exception, req.future, exc)
                     continue
                 compact_target = req.revision
                 waiting.append((loop, req.future))
-                loop.call_soon_threadsafe(self._set_compacted, req.revision)
+                _call(loop, self._set_compacted, req.revision)
             self._commit_txns(conn, txns)
         # Closing during a physical compaction: the compacted revision is recorded, the rows left
         # behind are swept by the next compaction after reopening.
         for loop, fut in waiting:
-            loop.call_soon_threadsafe(_set_result, fut, None)
+            _call(loop, _set_result, fut, None)
         conn.close()
 
     def _set_compacted(self, revision: int) -> None:
@@ -462,7 +460,7 @@ class SQLiteStore(StoreBase):
         except Exception as exc:
             # Nothing of the batch was committed: every caller gets the error.
             for req in txns:
-                req.future.get_loop().call_soon_threadsafe(_set_exception, req.future, StoreError(str(exc)))
+                _call(req.future.get_loop(), _set_exception, req.future, StoreError(str(exc)))
             return
         self._wrev = rev
         self._stats.txns += len(txns)
@@ -470,7 +468,7 @@ class SQLiteStore(StoreBase):
         self._stats.batches += 1
         self._stats.max_batch = max(self._stats.max_batch, len(txns))
         for outcome in outcomes.values():
-            outcome.loop.call_soon_threadsafe(self._deliver, outcome)
+            _call(outcome.loop, self._deliver, outcome)
 
     def _apply(
         self, conn: sqlite3.Connection, req: _Txn, rev: int
@@ -563,3 +561,9 @@ def _set_result(fut: asyncio.Future[Any], value: Any) -> None:
 def _set_exception(fut: asyncio.Future[Any], exc: BaseException) -> None:
     if not fut.done():
         fut.set_exception(exc)
+
+
+def _call(loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], *args: Any) -> None:
+    """Hand a result to the event loop; a loop that is already closed has nobody waiting."""
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(fn, *args)

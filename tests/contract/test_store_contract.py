@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kubesvc.storage import open_store
 from kubesvc.storage.interface import (
@@ -25,6 +27,7 @@ from kubesvc.storage.interface import (
     Put,
     RevisionMismatchError,
     Store,
+    StoreError,
     WatchEvent,
 )
 
@@ -397,6 +400,16 @@ async def test_watch_from_past_revision_replays_history_then_live(store: Store) 
     await w.aclose()  # type: ignore[attr-defined]
 
 
+async def test_watch_from_revision_1_sees_everything(store: Store) -> None:
+    w = store.watch("/", start_revision=1)
+    r = await store.create("/first", b"1")
+    assert brief(await take(w, 1)) == [("PUT", "/first", b"1", r)]
+    await w.aclose()  # type: ignore[attr-defined]
+    w = store.watch("/", start_revision=1)
+    assert brief(await take(w, 1)) == [("PUT", "/first", b"1", r)]
+    await w.aclose()  # type: ignore[attr-defined]
+
+
 async def test_watch_delete_carries_last_value(store: Store) -> None:
     r1 = await store.create("/w/k", b"first")
     r2 = await store.update("/w/k", b"last", expected_revision=r1)
@@ -581,16 +594,18 @@ async def test_live_watcher_survives_compaction(store: Store) -> None:
 # -- lifecycle ------------------------------------------------------------------------------------
 
 
-async def test_close_ends_watchers_and_refuses_use(tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    for name, factory in BACKENDS.items():
-        async with factory(tmp_path / name) as store:
-            w = store.watch("/", start_revision=0)
-            task = asyncio.create_task(take(w, 1))
-            await asyncio.sleep(0.01)
-            await store.close()
-            assert await asyncio.wait_for(task, 2) == []
-            with pytest.raises(Exception):  # noqa: B017 - any StoreError subclass
-                await store.create("/x", b"y")
+async def test_close_ends_watchers_and_refuses_use(store: Store) -> None:
+    await store.create("/x", b"1")
+    w = store.watch("/", start_revision=0)
+    task = asyncio.create_task(take(w, 1))
+    await asyncio.sleep(0.01)
+    await store.close()
+    assert await asyncio.wait_for(task, 2) == []
+    with pytest.raises(StoreError):
+        await store.create("/y", b"y")
+    with pytest.raises(StoreError):
+        await store.get("/x")
+    await store.close()  # idempotent
 
 
 async def test_background_compaction_keeps_recent_revisions(store: Store) -> None:
@@ -610,3 +625,93 @@ async def test_background_compaction_keeps_recent_revisions(store: Store) -> Non
     finally:
         await store.stop_background_compaction()  # type: ignore[attr-defined]
     assert task.done()
+
+
+async def test_txn_rejects_non_bytes_values(store: Store) -> None:
+    with pytest.raises(TypeError, match="must be bytes"):
+        await store.txn([], [Put("/k", "text")])  # type: ignore[arg-type]
+    assert await store.get("/k") is None
+
+
+def test_open_store_backends(tmp_path: Path) -> None:
+    with pytest.raises(NotImplementedError, match="etcd"):
+        open_store("etcd")
+    with pytest.raises(ValueError, match="unknown storage backend"):
+        open_store("leveldb")
+    with pytest.raises(ValueError, match="data_dir"):
+        open_store("sqlite")
+
+
+# -- model check: every backend agrees with the memory reference on random histories ----------
+
+_KEYS = ["/h/a", "/h/b", "/h/c", "/h/c/d", "/hx"]
+_op = st.one_of(
+    st.tuples(st.just("create"), st.sampled_from(_KEYS), st.binary(max_size=8)),
+    st.tuples(st.just("update"), st.sampled_from(_KEYS), st.binary(max_size=8), st.integers(0, 3)),
+    st.tuples(st.just("delete"), st.sampled_from(_KEYS), st.integers(0, 3)),
+    st.tuples(st.just("txn"), st.lists(st.sampled_from(_KEYS), max_size=3, unique=True), st.integers(0, 2)),
+    st.tuples(st.just("compact"), st.integers(0, 4)),
+)
+
+
+async def _replay(store: Store, ops: list[tuple[Any, ...]]) -> list[Any]:
+    """Apply `ops`; the observable outcome of each (revision numbers relative to the current one)."""
+    out: list[Any] = []
+    for op in ops:
+        cur = await store.current_revision()
+        try:
+            if op[0] == "create":
+                out.append(await store.create(op[1], op[2]))
+            elif op[0] == "update":
+                out.append(
+                    await store.update(op[1], op[2], expected_revision=max(0, cur - op[3]) if op[3] else 0)
+                )
+            elif op[0] == "delete":
+                rev, last = await store.delete(op[1], expected_revision=max(0, cur - op[2]) if op[2] else 0)
+                out.append((rev, last))
+            elif op[0] == "txn":
+                keys = op[1]
+                ops_ = [Put(k, k.encode()) if i % 2 == 0 else Delete(k) for i, k in enumerate(keys)]
+                res = await store.txn([Compare(k, "version", "<", op[2] + 1) for k in keys[:1]], ops_)
+                out.append((res.succeeded, res.revision, sorted(res.current.items())))
+            else:
+                out.append(await store.compact(max(1, cur - op[1])))
+        except Exception as exc:  # the same error type with the same message
+            out.append((type(exc).__name__, str(exc)))
+    return out
+
+
+async def _observe(store: Store) -> list[Any]:
+    """Everything readable: the list at every live revision, and a full watch replay."""
+    cur = await store.current_revision()
+    first = max(1, await store.compacted_revision())
+    views: list[Any] = [cur, first]
+    for rev in range(first, cur + 1):
+        views.append(
+            [
+                (kv.key, kv.value, kv.mod_revision, kv.version)
+                for kv in (await store.list("/h", revision=rev)).items
+            ]
+        )
+    w = store.watch("/h", start_revision=first)
+    if cur >= first:
+        events = []
+        while not events or events[-1].kv.mod_revision < cur:
+            try:
+                events += await take(w, 1, timeout=0.2)
+            except TimeoutError:
+                break
+        views.append([(e.type, e.kv, e.prev) for e in events])
+    await w.aclose()  # type: ignore[attr-defined]
+    return views
+
+
+@pytest.mark.parametrize("backend", sorted(set(BACKENDS) - {"memory"}))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(_op, max_size=25))
+def test_backend_agrees_with_memory_reference(backend: str, tmp_path_factory: Any, ops: list[Any]) -> None:
+    async def run(factory: Any) -> tuple[list[Any], list[Any]]:
+        async with factory(tmp_path_factory.mktemp("model")) as store:
+            return await _replay(store, ops), await _observe(store)
+
+    assert asyncio.run(run(BACKENDS[backend])) == asyncio.run(run(BACKENDS["memory"]))

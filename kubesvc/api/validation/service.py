@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from kubesvc.api.defaults import externally_accessible
 from kubesvc.api.fields import (
     ErrorList,
     FieldPath,
@@ -32,6 +33,7 @@ from kubesvc.api.fields import (
     path,
     required,
 )
+from kubesvc.api.validation.endpoints import validate_endpoint_ip
 from kubesvc.api.validation.meta import (
     name_is_dns1035_label,
     validate_labels,
@@ -43,6 +45,7 @@ from kubesvc.api.validation.names import (
     is_dns1123_subdomain,
     is_valid_port_name,
     is_valid_port_num,
+    parse_cidr_detailed,
     parse_ip_detailed,
     validate_cidr,
     validate_dns1123_label,
@@ -144,12 +147,6 @@ def is_headless_service(svc: Obj | None) -> bool:
         return False
     ips = _list(_spec(svc).get("clusterIPs"))
     return len(ips) == 1 and ips[0] == CLUSTER_IP_NONE
-
-
-def externally_accessible(svc: Obj) -> bool:
-    spec = _spec(svc)
-    t = spec.get("type")
-    return t in ("LoadBalancer", "NodePort") or (t == "ClusterIP" and bool(_list(spec.get("externalIPs"))))
 
 
 def requests_only_local_traffic(svc: Obj) -> bool:
@@ -475,34 +472,9 @@ def validate_service_cluster_ips_related_fields(svc: Obj) -> ErrorList:
     return errs
 
 
-def validate_non_special_ip(ip: str, fld: FieldPath | str) -> ErrorList:
-    """ValidateNonSpecialIP: no unspecified, loopback, link-local or link-local multicast address.
-
-    Used for externalIPs, Endpoints and EndpointSlices (the CVE-2021-25737 fix).  IPv4-mapped IPv6
-    addresses are judged as the IPv4 address they carry, as Go does.
-    """
-    parsed = parse_ip_detailed(ip)
-    if parsed is None:
-        return [invalid(fld, ip, "must be a valid IP address")]
-    addr = parsed.ip
-    errs: ErrorList = []
-    if addr.is_unspecified:
-        errs.append(invalid(fld, ip, f"may not be unspecified ({ip})"))
-    if addr.is_loopback:
-        errs.append(invalid(fld, ip, "may not be in the loopback range (127.0.0.0/8, ::1/128)"))
-    if addr.is_link_local and not addr.is_multicast:
-        errs.append(invalid(fld, ip, "may not be in the link-local range (169.254.0.0/16, fe80::/10)"))
-    if _is_link_local_multicast(addr.packed):
-        errs.append(
-            invalid(fld, ip, "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)")
-        )
-    return errs
-
-
-def _is_link_local_multicast(packed: bytes) -> bool:
-    if len(packed) == 4:
-        return packed[0] == 224 and packed[1] == 0 and packed[2] == 0
-    return packed[0] == 0xFF and packed[1] & 0x0F == 0x02
+# ValidateNonSpecialIP (now ValidateEndpointIP upstream): externalIPs use the endpoint-address rules
+# (no unspecified, loopback, link-local or link-local multicast address), "for historical reasons".
+validate_non_special_ip = validate_endpoint_ip
 
 
 def _validate_external_traffic_policy(svc: Obj) -> ErrorList:
@@ -726,3 +698,99 @@ def validate_load_balancer_status(status: Obj, fld: FieldPath, spec: Obj) -> Err
             if parse_ip_detailed(hostname) is not None:
                 errs.append(invalid(idx.child("hostname"), hostname, "must be a DNS name, not an IP address"))
     return errs
+
+
+# ---------------------------------------------------------------------------------------------
+# warnings (returned to the client as `Warning:` headers; they never fail a request)
+
+
+def service_warnings(new: Obj, old: Obj | None = None) -> list[str]:
+    """pkg/api/service `GetWarningsForService`, for create and update alike (`old` is unused)."""
+    meta = _meta(new)
+    annotations = meta.get("annotations")
+    annotations = annotations if isinstance(annotations, Mapping) else {}
+    spec = _spec(new)
+    svc_type = spec.get("type")
+    cluster_ip = _str(spec.get("clusterIP"))
+    external_ips = [_str(ip) for ip in _list(spec.get("externalIPs"))]
+    lb_ip = _str(spec.get("loadBalancerIP"))
+    # this helper's notion of headless is the singular field on a ClusterIP service
+    headless = svc_type == "ClusterIP" and cluster_ip == CLUSTER_IP_NONE
+    warnings: list[str] = []
+
+    if DEPRECATED_ANNOTATION_TOPOLOGY_AWARE_HINTS in annotations:
+        warnings.append(
+            f"annotation {DEPRECATED_ANNOTATION_TOPOLOGY_AWARE_HINTS} is deprecated, "
+            f"please use {ANNOTATION_TOPOLOGY_MODE} instead"
+        )
+    if cluster_ip and cluster_ip != CLUSTER_IP_NONE:
+        for i, ip in enumerate(_list(spec.get("clusterIPs"))):
+            warnings.extend(ip_warnings(_SPEC.child("clusterIPs").index(i), _str(ip)))
+    if headless:
+        if lb_ip:
+            warnings.append("spec.loadBalancerIP is ignored for headless services")
+        if external_ips:
+            warnings.append("spec.externalIPs is ignored for headless services")
+        if spec.get("sessionAffinity") != "None":
+            warnings.append("spec.SessionAffinity is ignored for headless services")
+    for i, ip in enumerate(external_ips):
+        warnings.extend(ip_warnings(_SPEC.child("externalIPs").index(i), ip))
+    if external_ips and not headless and svc_type != "ExternalName":
+        warnings.append("spec.externalIPs is deprecated and may no longer be implemented in some clusters")
+    if lb_ip:
+        warnings.extend(ip_warnings(_SPEC.child("loadBalancerIP"), lb_ip))
+    for i, cidr in enumerate(_list(spec.get("loadBalancerSourceRanges"))):
+        warnings.extend(cidr_warnings(_SPEC.child("loadBalancerSourceRanges").index(i), _str(cidr)))
+    if svc_type == "ExternalName" and external_ips:
+        warnings.append('spec.externalIPs is ignored when spec.type is "ExternalName"')
+    if svc_type != "ExternalName" and _str(spec.get("externalName")):
+        warnings.append('spec.externalName is ignored when spec.type is not "ExternalName"')
+    if spec.get("trafficDistribution") == "PreferClose":
+        warnings.append('spec.trafficDistribution: "PreferClose" is deprecated; use "PreferSameZone"')
+    return warnings
+
+
+def ip_warnings(fld: FieldPath, value: str) -> list[str]:
+    """apimachinery `GetWarningsForIP`: accepted but non-standard IP spellings."""
+    parsed = parse_ip_detailed(value)
+    if parsed is None:
+        return []
+    if parsed.leading_zeros or parsed.ipv4_mapped:
+        return [
+            f"{fld}: non-standard IP address {_go_quote(value)} will be considered invalid in a future "
+            f"Kubernetes release: use {_go_quote(str(parsed.ip))}"
+        ]
+    if parsed.ip.version == 6 and str(parsed.ip) != value:
+        return [
+            f"{fld}: IPv6 address {_go_quote(value)} should be in RFC 5952 canonical format "
+            f"({_go_quote(str(parsed.ip))})"
+        ]
+    return []
+
+
+def cidr_warnings(fld: FieldPath, value: str) -> list[str]:
+    """apimachinery `GetWarningsForCIDR`: ambiguous or non-standard CIDR spellings."""
+    parsed = parse_cidr_detailed(value)
+    if parsed is None:
+        return []
+    warnings: list[str] = []
+    network = str(parsed.network)
+    if parsed.ip != parsed.network.network_address:
+        single = f"{parsed.ip}/{parsed.network.max_prefixlen}"
+        warnings.append(
+            f"{fld}: CIDR value {_go_quote(value)} is ambiguous in this context "
+            f"(should be {_go_quote(network)} or {_go_quote(single)}?)"
+        )
+    if parsed.leading_zeros or parsed.ipv4_mapped:
+        warnings.append(
+            f"{fld}: non-standard CIDR value {_go_quote(value)} will be considered invalid in a future "
+            f"Kubernetes release: use {_go_quote(network)}"
+        )
+    if not warnings and parsed.ip.version == 6:
+        canonical = f"{parsed.ip}/{parsed.network.prefixlen}"
+        if canonical != value:
+            warnings.append(
+                f"{fld}: IPv6 CIDR value {_go_quote(value)} should be in RFC 5952 canonical format "
+                f"({_go_quote(canonical)})"
+            )
+    return warnings

@@ -139,7 +139,8 @@ def test_json_patch_failures_are_422(ops: list[Any], message: str) -> None:
         apply_json_patch(svc(), ops)
     assert message in str(info.value)
     assert info.value.code == 422 and info.value.reason == "Invalid"
-    assert info.value.to_status_error().code == 422
+    status = info.value.to_status_error()
+    assert status.code == 422 and status.message == "the server rejected our request due to an error in our request"
 
 
 def test_failing_test_rejects_whole_patch() -> None:

@@ -11,9 +11,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from kubesvc.api.defaults import apply_defaults
 from kubesvc.api.fields import ErrorType
 from kubesvc.api.validation.service import (
+    service_warnings,
     validate_non_special_ip,
     validate_service,
     validate_service_status_update,
@@ -1703,3 +1707,213 @@ def test_validate_non_special_ip(ip: str, messages: list[str]) -> None:
     errs = validate_non_special_ip(ip, "ip")
     assert [e.detail for e in errs] == messages
     assert all(e.field == "ip" and e.type is I for e in errs)
+
+
+# --------------------------------------------------------------------------- warnings
+
+WARNING_CASES: list[tuple[str, Tweak, list[str]]] = [
+    ("none", chain(), []),
+    (
+        "deprecated topology annotation",
+        ann("service.kubernetes.io/topology-aware-hints", "Auto"),
+        [
+            "annotation service.kubernetes.io/topology-aware-hints is deprecated, please use service.kubernetes.io/topology-mode instead"
+        ],
+    ),
+    (
+        "non-canonical IPv6 clusterIP",
+        ips("2001:db8:0:0::1"),
+        [
+            'spec.clusterIPs[0]: IPv6 address "2001:db8:0:0::1" should be in RFC 5952 canonical format ("2001:db8::1")'
+        ],
+    ),
+    (
+        "leading zeros in clusterIP",
+        ips("010.000.000.001"),
+        [
+            'spec.clusterIPs[0]: non-standard IP address "010.000.000.001" will be considered invalid in a '
+            'future Kubernetes release: use "10.0.0.1"'
+        ],
+    ),
+    (
+        "externalIPs are deprecated",
+        sp(externalTrafficPolicy="Cluster", externalIPs=["192.0.2.1"]),
+        ["spec.externalIPs is deprecated and may no longer be implemented in some clusters"],
+    ),
+    (
+        "headless ignores fields",
+        chain(
+            ips("None"), sp(loadBalancerIP="192.0.2.1", externalIPs=["192.0.2.2"], sessionAffinity="ClientIP")
+        ),
+        [
+            "spec.loadBalancerIP is ignored for headless services",
+            "spec.externalIPs is ignored for headless services",
+            "spec.SessionAffinity is ignored for headless services",
+        ],
+    ),
+    (
+        "ambiguous source range",
+        chain(LB, sp(loadBalancerSourceRanges=["10.0.0.1/8"])),
+        [
+            'spec.loadBalancerSourceRanges[0]: CIDR value "10.0.0.1/8" is ambiguous in this context '
+            '(should be "10.0.0.0/8" or "10.0.0.1/32"?)'
+        ],
+    ),
+    (
+        "externalName on ClusterIP",
+        sp(externalName="example.com"),
+        ['spec.externalName is ignored when spec.type is not "ExternalName"'],
+    ),
+    (
+        "externalIPs on ExternalName",
+        sp(type="ExternalName", externalName="example.com", externalIPs=["192.0.2.1"]),
+        ['spec.externalIPs is ignored when spec.type is "ExternalName"'],
+    ),
+    (
+        "PreferClose is deprecated",
+        sp(trafficDistribution="PreferClose"),
+        ['spec.trafficDistribution: "PreferClose" is deprecated; use "PreferSameZone"'],
+    ),
+]
+
+
+@pytest.mark.parametrize(("tweak", "expected"), [pytest.param(t, e, id=n) for n, t, e in WARNING_CASES])
+def test_service_warnings(tweak: Tweak, expected: list[str]) -> None:
+    svc = valid_service()
+    tweak(svc)
+    assert service_warnings(svc) == expected
+
+
+# --------------------------------------------------------------------------- properties
+
+_label_values = st.sampled_from(["web", "db", "v1", "a.b-c_d", ""])
+_user_ports = st.lists(
+    st.tuples(
+        st.integers(1, 65535),
+        st.sampled_from(["TCP", "UDP", "SCTP", None]),
+        st.one_of(st.none(), st.integers(1, 65535), st.sampled_from(["http", "metrics"])),
+    ),
+    min_size=1,
+    max_size=4,
+    unique_by=lambda p: (p[0], p[1] or "TCP"),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    svc_type=st.sampled_from([None, "ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]),
+    ports=_user_ports,
+    selector=st.dictionaries(
+        st.sampled_from(["app", "tier", "app.kubernetes.io/name"]), _label_values, max_size=2
+    ),
+    affinity=st.sampled_from([None, "None", "ClientIP"]),
+    headless=st.booleans(),
+)
+def test_any_well_formed_manifest_defaults_to_a_valid_service(
+    svc_type: str | None,
+    ports: list[tuple[int, str | None, int | str | None]],
+    selector: dict[str, str],
+    affinity: str | None,
+    headless: bool,
+) -> None:
+    """What a user may write (no allocation yet) is valid once defaulted: defaults never produce
+    an object that validation rejects."""
+    spec: Obj = {"selector": selector}
+    if svc_type is not None:
+        spec["type"] = svc_type
+    if svc_type == "ExternalName":
+        spec["externalName"] = "db.example.com"
+    if affinity is not None:
+        spec["sessionAffinity"] = affinity
+    if headless and svc_type in (None, "ClusterIP"):
+        spec["clusterIP"] = "None"
+        spec["clusterIPs"] = ["None"]
+    spec["ports"] = []
+    for i, (port, protocol, target) in enumerate(ports):
+        p: Obj = {"name": f"p{i}", "port": port}
+        if protocol is not None:
+            p["protocol"] = protocol
+        if target is not None:
+            p["targetPort"] = target
+        spec["ports"].append(p)
+    svc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": spec,
+    }
+    apply_defaults(svc)
+    assert validate_service(svc) == []
+
+
+_junk = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+_spec_keys = st.sampled_from(
+    [
+        "ports",
+        "clusterIP",
+        "clusterIPs",
+        "type",
+        "externalIPs",
+        "sessionAffinity",
+        "sessionAffinityConfig",
+        "loadBalancerSourceRanges",
+        "externalName",
+        "externalTrafficPolicy",
+        "healthCheckNodePort",
+        "ipFamilies",
+        "ipFamilyPolicy",
+        "allocateLoadBalancerNodePorts",
+        "loadBalancerClass",
+        "internalTrafficPolicy",
+        "trafficDistribution",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(new=st.dictionaries(_spec_keys, _junk, max_size=8), old=st.dictionaries(_spec_keys, _junk, max_size=8))
+def test_validation_never_raises_on_malformed_specs(new: Obj, old: Obj) -> None:
+    """Whatever shape a decoded body has, validation answers with field errors, never an exception."""
+    new_svc = valid_service()
+    new_svc["spec"].update(new)
+    old_svc = valid_service()
+    old_svc["spec"].update(old)
+    for errs in (
+        validate_service(new_svc),
+        validate_service_update(new_svc, old_svc),
+        validate_service_status_update(new_svc, old_svc),
+    ):
+        assert all(str(e) for e in errs)
+    service_warnings(new_svc)
+
+
+# --------------------------------------------------------------------------- through the dispatcher
+
+
+def test_dispatcher_runs_service_rules_and_renders_the_422() -> None:
+    """What `kubectl create` shows for a Service with two unnamed, clashing ports."""
+    from kubesvc.api import errors
+    from kubesvc.api.validation import validate
+
+    svc = make_service("web", set_ports(make_service_port("", 80, 80), make_service_port("", 80, 81)))
+    assert validate(make_service("web")) == []
+    errs = validate(svc)
+    status = errors.invalid("Service", "web", errs).to_status()
+    assert status["code"] == 422
+    assert status["reason"] == "Invalid"
+    assert status["message"] == (
+        'Service "web" is invalid: [spec.ports[0].name: Required value, spec.ports[1].name: Required value, '
+        'spec.ports[1]: Duplicate value: core.ServicePort{Name:"", Protocol:"TCP", AppProtocol:(*string)(nil), '
+        'Port:80, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}]'
+    )
+    assert [c["field"] for c in status["details"]["causes"]] == [
+        "spec.ports[0].name",
+        "spec.ports[1].name",
+        "spec.ports[1]",
+    ]

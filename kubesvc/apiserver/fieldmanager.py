@@ -1,0 +1,629 @@
+"""Field ownership (`metadata.managedFields`) and server-side apply, as kube-apiserver does them.
+
+Theory of operation
+-------------------
+A *field set* is a set of paths into an object.  A path is a tuple of elements:
+`("f", name)` a struct field or map key, `("k", '{"port":80,"protocol":"TCP"}')` an item of an
+associative list (`+listType=map`) named by its keys, `("v", '"x"')` a value of a set list, each
+carried as the JSON text upstream's FieldsV1 uses.  FieldsV1 is the same set as a tree: `f:`,
+`k:`, `v:` prefixes, `{}` for a leaf, and `".": {}` where a path is itself a member and also has
+children.
+
+Every write records ownership (structured-merge-diff's rules, carried over):
+- Update (create, update, patch): compare old with new.  The writer gains every added or changed
+  path; every other manager loses what changed (updates always win) and what was removed.  A map
+  or list that did not exist before is itself added (that is the `.` in `f:labels: {.: {}}`);
+  structs are not, as they always exist in upstream's typed objects.
+- Apply: the applier's set becomes exactly the field set of its applied configuration.  The
+  applied configuration is merged into the live object (associative lists by their keys, with
+  defaulted key fields such as protocol TCP), fields the applier applied last time but no longer
+  does and that no one else owns are removed, and a changed field owned by another manager is a
+  conflict (409) unless `force`, which moves the ownership.
+
+Fields nobody can own are stripped first: apiVersion, kind and the server-maintained metadata
+(name, namespace, uid, resourceVersion, generation, creationTimestamp, managedFields, ...), and
+`status` for writes to the main resource of kinds with a status subresource (`spec` and the rest
+for writes to `/status`).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kubesvc.api.errors import StatusError
+from kubesvc.api.patch import KindSchema, ListSchema, schema_for
+
+Element = tuple[str, str]
+Path = tuple[Element, ...]
+FieldSet = set[Path]
+
+_MISSING: Any = object()
+_STRIPPED_META = frozenset(
+    {
+        "name",
+        "namespace",
+        "uid",
+        "resourceVersion",
+        "generation",
+        "creationTimestamp",
+        "selfLink",
+        "managedFields",
+        "clusterName",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+    }
+)
+# Kinds whose `status` is only written through the status subresource.
+_STATUS_SUBRESOURCE = frozenset({("v1", "Service"), ("v1", "Pod"), ("v1", "Node"), ("v1", "Namespace")})
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+# ------------------------------------------------------------------------------ FieldsV1 codec
+
+
+def fields_to_set(fields_v1: Any) -> FieldSet:
+    """Decode a FieldsV1 tree into a field set."""
+    out: FieldSet = set()
+
+    def walk(node: Any, prefix: Path) -> None:
+        if not isinstance(node, dict):
+            raise ValueError("FieldsV1 nodes must be objects")
+        for key, child in node.items():
+            if key == ".":
+                out.add(prefix)
+                continue
+            kind, sep, rest = key.partition(":")
+            if not sep or kind not in ("f", "k", "v", "i"):
+                raise ValueError(f"invalid FieldsV1 key {key!r}")
+            path = (*prefix, (kind, rest))
+            if isinstance(child, dict) and child:
+                walk(child, path)
+            else:
+                out.add(path)
+
+    walk(fields_v1 or {}, ())
+    return out
+
+
+def set_to_fields(paths: Iterable[Path]) -> dict[str, Any]:
+    """Encode a field set as a FieldsV1 tree."""
+    members = set(paths)
+    root: dict[str, Any] = {}
+    for path in sorted(members):
+        node = root
+        for kind, text in path:
+            node = node.setdefault(f"{kind}:{text}", {})
+    # A member with children is marked by ".".
+    for path in members:
+        if not path:
+            continue
+        node = root
+        for kind, text in path:
+            node = node[f"{kind}:{text}"]
+        if any(k != "." for k in node):
+            node["."] = {}
+    return _sorted_tree(root)
+
+
+def _sorted_tree(node: dict[str, Any]) -> dict[str, Any]:
+    return {k: _sorted_tree(node[k]) for k in sorted(node)}
+
+
+def path_string(path: Path) -> str:
+    """fieldpath.Path.String(): `.spec.ports[port=80,protocol="TCP"].targetPort`."""
+    out = []
+    for kind, text in path:
+        if kind == "f":
+            out.append(f".{text}")
+        elif kind == "k":
+            keys = json.loads(text)
+            out.append("[" + ",".join(f"{k}={_dumps(v)}" for k, v in sorted(keys.items())) + "]")
+        elif kind == "v":
+            out.append(f"[={text}]")
+        else:
+            out.append(f"[{text}]")
+    return "".join(out)
+
+
+# ------------------------------------------------------------------------------ schema walking
+
+
+def _join(spath: str, name: str) -> str:
+    return f"{spath}.{name}" if spath else name
+
+
+def _item_element(item: Any, meta: ListSchema) -> Element:
+    if not isinstance(item, dict):
+        return ("v", _dumps(item))
+    defaults = dict(meta.key_defaults)
+    keys = {}
+    for k in meta.map_keys:
+        if k in item:
+            keys[k] = item[k]
+        elif k in defaults:
+            keys[k] = defaults[k]
+    return ("k", _dumps(keys))
+
+
+def _list_meta(schema: KindSchema, spath: str) -> ListSchema:
+    return schema.list_at(spath)
+
+
+def field_set(obj: Any, schema: KindSchema, *, _path: Path = (), _spath: str = "") -> FieldSet:
+    """ToFieldSet: every leaf, list item and set value of `obj` (containers are not members)."""
+    out: FieldSet = set()
+    if isinstance(obj, dict):
+        if _spath in schema.atomic_maps:
+            out.add(_path)
+            return out
+        for k, v in obj.items():
+            out |= field_set(v, schema, _path=(*_path, ("f", k)), _spath=_join(_spath, k))
+    elif isinstance(obj, list):
+        meta = _list_meta(schema, _spath)
+        if meta.list_type == "map":
+            for item in obj:
+                p = (*_path, _item_element(item, meta))
+                out.add(p)
+                out |= field_set(item, schema, _path=p, _spath=_spath)
+        elif meta.list_type == "set":
+            out |= {(*_path, ("v", _dumps(x))) for x in obj}
+        else:
+            out.add(_path)
+    else:
+        out.add(_path)
+    return out
+
+
+@dataclass
+class Comparison:
+    added: FieldSet = field(default_factory=set)
+    modified: FieldSet = field(default_factory=set)
+    removed: FieldSet = field(default_factory=set)
+
+    def changed(self) -> FieldSet:
+        return self.added | self.modified
+
+
+def _leaf_diff(old: Any, new: Any, path: Path, acc: Comparison) -> None:
+    if old is _MISSING and new is _MISSING:
+        return
+    if old is _MISSING:
+        acc.added.add(path)
+    elif new is _MISSING:
+        acc.removed.add(path)
+    elif old != new or type(old) is not type(new):
+        acc.modified.add(path)
+
+
+def compare(
+    old: Any,
+    new: Any,
+    schema: KindSchema,
+    *,
+    _path: Path = (),
+    _spath: str = "",
+    _acc: Comparison | None = None,
+) -> Comparison:
+    """Added, modified and removed paths between two objects (structured-merge-diff Compare)."""
+    acc = _acc if _acc is not None else Comparison()
+    o_dict, n_dict = isinstance(old, dict), isinstance(new, dict)
+    o_list, n_list = isinstance(old, list), isinstance(new, list)
+    if (o_dict or n_dict) and (old is _MISSING or o_dict) and (new is _MISSING or n_dict):
+        o = old if o_dict else {}
+        n = new if n_dict else {}
+        if _spath in schema.atomic_maps or (not o and not n):
+            _leaf_diff(old, new, _path, acc)
+            return acc
+        if schema.is_map(_spath):
+            if old is _MISSING:
+                acc.added.add(_path)
+            elif new is _MISSING:
+                acc.removed.add(_path)
+        for k in list(o) + [k for k in n if k not in o]:
+            compare(
+                o.get(k, _MISSING),
+                n.get(k, _MISSING),
+                schema,
+                _path=(*_path, ("f", k)),
+                _spath=_join(_spath, k),
+                _acc=acc,
+            )
+        return acc
+    if (o_list or n_list) and (old is _MISSING or o_list) and (new is _MISSING or n_list):
+        meta = _list_meta(schema, _spath)
+        o_items = old if o_list else []
+        n_items = new if n_list else []
+        if meta.list_type == "atomic" or (not o_items and not n_items):
+            _leaf_diff(old, new, _path, acc)
+            return acc
+        if old is _MISSING:
+            acc.added.add(_path)
+        elif new is _MISSING:
+            acc.removed.add(_path)
+        if meta.list_type == "set":
+            o_vals = {_dumps(x) for x in o_items}
+            n_vals = {_dumps(x) for x in n_items}
+            acc.added |= {(*_path, ("v", v)) for v in n_vals - o_vals}
+            acc.removed |= {(*_path, ("v", v)) for v in o_vals - n_vals}
+            return acc
+        o_by = {_item_element(x, meta): x for x in o_items}
+        n_by = {_item_element(x, meta): x for x in n_items}
+        for pe in list(o_by) + [pe for pe in n_by if pe not in o_by]:
+            p = (*_path, pe)
+            o_item, n_item = o_by.get(pe, _MISSING), n_by.get(pe, _MISSING)
+            if o_item is _MISSING:
+                acc.added.add(p)
+            elif n_item is _MISSING:
+                acc.removed.add(p)
+            compare(o_item, n_item, schema, _path=p, _spath=_spath, _acc=acc)
+        return acc
+    _leaf_diff(old, new, _path, acc)
+    return acc
+
+
+# ------------------------------------------------------------------------------ managers
+
+
+@dataclass
+class Manager:
+    manager: str
+    operation: str
+    api_version: str
+    time: str | None
+    subresource: str
+    fields: FieldSet
+
+    @property
+    def identity(self) -> tuple[str, str, str, str]:
+        # Appliers are one manager whatever version they applied in.
+        version = "" if self.operation == "Apply" else self.api_version
+        return (self.manager, self.operation, version, self.subresource)
+
+    def describe(self) -> str:
+        """printManager: `"kubectl"`, `"kubectl-edit" using v1`, `... with subresource "status"`."""
+        text = _dumps(self.manager)
+        if self.subresource:
+            text += f" with subresource {_dumps(self.subresource)}"
+        if self.operation == "Update":
+            # Upstream's manager identifiers carry no time, so none is printed.
+            text += f" using {self.api_version}"
+        return text
+
+    def encode(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "manager": self.manager,
+            "operation": self.operation,
+            "apiVersion": self.api_version,
+        }
+        if self.time:
+            entry["time"] = self.time
+        entry["fieldsType"] = "FieldsV1"
+        entry["fieldsV1"] = set_to_fields(self.fields)
+        if self.subresource:
+            entry["subresource"] = self.subresource
+        return entry
+
+
+def decode_managed_fields(entries: Any) -> list[Manager]:
+    """Decode `metadata.managedFields`; raises ValueError on malformed entries."""
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise ValueError("managedFields must be a list")
+    out: list[Manager] = []
+    for i, e in enumerate(entries):
+        if not isinstance(e, dict):
+            raise ValueError(f"managed fields entry {i} is not an object")
+        if e.get("operation") not in ("Apply", "Update"):
+            raise ValueError("operation must be `Apply` or `Update`")
+        if not e.get("apiVersion"):
+            raise ValueError("apiVersion must not be empty")
+        if e.get("fieldsType") != "FieldsV1":
+            raise ValueError(f"invalid fieldsType {e.get('fieldsType')!r} in managed fields entry {i}")
+        out.append(
+            Manager(
+                manager=str(e.get("manager", "")),
+                operation=str(e["operation"]),
+                api_version=str(e["apiVersion"]),
+                time=e.get("time"),
+                subresource=str(e.get("subresource", "")),
+                fields=fields_to_set(e.get("fieldsV1") or {}),
+            )
+        )
+    return out
+
+
+def _rfc3339(now: str | datetime) -> str:
+    """`now` as the API writes times; callers may pass an aware datetime or the string."""
+    if isinstance(now, datetime):
+        return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return now
+
+
+def _time_key(t: str | None) -> float:
+    if not t or not isinstance(t, str):
+        return 0.0
+    try:
+        return datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def encode_managed_fields(managers: list[Manager]) -> list[dict[str, Any]]:
+    """Entries sorted as upstream: Apply before Update, then by time, manager, version, subresource."""
+    kept = [m for m in managers if m.fields]
+    kept.sort(key=lambda m: (m.operation, _time_key(m.time), m.manager, m.api_version, m.subresource))
+    return [m.encode() for m in kept]
+
+
+def _is_reset(entries: Any) -> bool:
+    if isinstance(entries, list):
+        return len(entries) == 0 or (len(entries) == 1 and entries[0] == {})
+    return False
+
+
+def _live_or_new(old: dict[str, Any] | None, new: dict[str, Any], subresource: str) -> list[Manager]:
+    live_entries = (old or {}).get("metadata", {}).get("managedFields")
+    if subresource:
+        return _decode_or_empty(live_entries)
+    new_entries = new.get("metadata", {}).get("managedFields")
+    if _is_reset(new_entries):
+        return []
+    try:
+        managers = decode_managed_fields(new_entries)
+    except ValueError:
+        managers = []
+    return managers or _decode_or_empty(live_entries)
+
+
+def _decode_or_empty(entries: Any) -> list[Manager]:
+    try:
+        return decode_managed_fields(entries)
+    except ValueError:
+        return []
+
+
+# ------------------------------------------------------------------------------ stripping
+
+
+def _strip(obj: dict[str, Any] | None, *, api_version: str, kind: str, subresource: str) -> dict[str, Any]:
+    """The part of an object whose fields can be owned."""
+    if not obj:
+        return {}
+    out = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
+    meta = out.get("metadata")
+    if isinstance(meta, dict):
+        meta = {k: v for k, v in meta.items() if k not in _STRIPPED_META}
+        if meta:
+            out["metadata"] = meta
+        else:
+            out.pop("metadata")
+    if (api_version, kind) in _STATUS_SUBRESOURCE:
+        if subresource == "status":
+            out = {k: v for k, v in out.items() if k in ("status", "metadata")}
+        elif not subresource:
+            out.pop("status", None)
+    return out
+
+
+# ------------------------------------------------------------------------------ Update
+
+
+def record_update(
+    old: dict[str, Any] | None,
+    new: dict[str, Any],
+    *,
+    manager: str,
+    operation: str = "Update",
+    subresource: str = "",
+    api_version: str,
+    now: str | datetime,
+) -> None:
+    """Record the ownership change of a create/update/patch in `new["metadata"]["managedFields"]`."""
+    now = _rfc3339(now)
+    kind = str(new.get("kind") or (old or {}).get("kind") or "")
+    schema = schema_for(api_version, kind)
+    managers = _live_or_new(old, new, subresource)
+    cmp = compare(
+        _strip(old, api_version=api_version, kind=kind, subresource=subresource),
+        _strip(new, api_version=api_version, kind=kind, subresource=subresource),
+        schema,
+    )
+    me = Manager(manager, operation, api_version, now, subresource, set())
+    changed = cmp.changed()
+    mine: Manager | None = None
+    for m in managers:
+        if m.identity == me.identity:
+            mine = m
+            continue
+        m.fields -= changed
+        m.fields -= cmp.removed
+    if mine is None:
+        mine = Manager(manager, operation, api_version, None, subresource, set())
+        managers.append(mine)
+    mine.fields -= cmp.removed
+    if changed:
+        mine.fields |= changed
+        mine.time = now
+    new.setdefault("metadata", {})["managedFields"] = encode_managed_fields(managers)
+    if not new["metadata"]["managedFields"]:
+        del new["metadata"]["managedFields"]
+
+
+# ------------------------------------------------------------------------------ Apply
+
+
+def _ssa_merge(live: Any, applied: Any, schema: KindSchema, spath: str) -> Any:
+    if isinstance(applied, dict) and isinstance(live, dict) and spath not in schema.atomic_maps:
+        out = dict(live)
+        for k, v in applied.items():
+            if v is None:
+                out.pop(k, None)
+            elif k in live:
+                out[k] = _ssa_merge(live[k], v, schema, _join(spath, k))
+            else:
+                out[k] = copy.deepcopy(v)
+        return out
+    if isinstance(applied, list) and isinstance(live, list):
+        meta = _list_meta(schema, spath)
+        if meta.list_type == "map":
+            applied_by = {_item_element(x, meta): x for x in applied}
+            merged = []
+            seen = set()
+            for item in live:
+                pe = _item_element(item, meta)
+                if pe in applied_by:
+                    merged.append(_ssa_merge(item, applied_by[pe], schema, spath))
+                    seen.add(pe)
+                else:
+                    merged.append(copy.deepcopy(item))
+            merged += [copy.deepcopy(x) for pe, x in applied_by.items() if pe not in seen]
+            return merged
+        if meta.list_type == "set":
+            merged = list(live)
+            have = {_dumps(x) for x in live}
+            merged += [x for x in applied if _dumps(x) not in have]
+            return merged
+    return copy.deepcopy(applied)
+
+
+def _remove_path(obj: Any, path: Path, schema: KindSchema, spath: str = "") -> bool:
+    """Remove the value at `path`; True when found.  Maps and lists emptied by it are dropped."""
+    if not path:
+        return False
+    (kind, text), rest = path[0], path[1:]
+    if kind == "f" and isinstance(obj, dict) and text in obj:
+        child_spath = _join(spath, text)
+        if not rest:
+            del obj[text]
+            return True
+        found = _remove_path(obj[text], rest, schema, child_spath)
+        child = obj[text]
+        if found and (isinstance(child, list) or schema.is_map(child_spath)) and not child:
+            del obj[text]
+        return found
+    if kind in ("k", "v") and isinstance(obj, list):
+        meta = _list_meta(schema, spath)
+        for i, item in enumerate(obj):
+            if _item_element(item, meta) == (kind, text):
+                if not rest:
+                    del obj[i]
+                    return True
+                return _remove_path(item, rest, schema, spath)
+    return False
+
+
+def _prune(merged: dict[str, Any], candidates: FieldSet, owned: FieldSet, schema: KindSchema) -> None:
+    """Remove fields the applier dropped that no one owns, keeping containers of owned fields."""
+    for path in sorted(candidates, key=len):
+        if any(o[: len(path)] == path and o != path for o in owned):
+            continue
+        _remove_path(merged, path, schema)
+
+
+def _conflict_error(conflicts: list[tuple[Manager, Path]]) -> StatusError:
+    causes = [
+        {
+            "reason": "FieldManagerConflict",
+            "message": f"conflict with {m.describe()}",
+            "field": path_string(p),
+        }
+        for m, p in conflicts
+    ]
+    if len(conflicts) == 1:
+        m, p = conflicts[0]
+        message = f"Apply failed with 1 conflict: conflict with {m.describe()}: {path_string(p)}"
+    else:
+        by_manager: dict[str, list[str]] = {}
+        for m, p in conflicts:
+            by_manager.setdefault(m.describe(), []).append(path_string(p))
+        lines = []
+        for who in sorted(by_manager):
+            lines.append(f"conflicts with {who}:")
+            lines += [f"- {p}" for p in by_manager[who]]
+        message = f"Apply failed with {len(conflicts)} conflicts: " + "\n".join(lines)
+    return StatusError(409, "Conflict", message, {"causes": causes})
+
+
+def server_side_apply(
+    live: dict[str, Any] | None,
+    applied: dict[str, Any],
+    *,
+    manager: str,
+    force: bool,
+    now: str | datetime,
+    api_version: str,
+    kind: str,
+    subresource: str = "",
+) -> dict[str, Any]:
+    """Merge an applied configuration into the live object and return the new object.
+
+    Raises StatusError 409 (reason Conflict, causes FieldManagerConflict) when a field the
+    configuration changes is owned by another manager, unless `force`.
+    """
+    now = _rfc3339(now)
+    schema = schema_for(api_version, kind)
+    managers = _decode_or_empty((live or {}).get("metadata", {}).get("managedFields"))
+    live_view = _strip(live, api_version=api_version, kind=kind, subresource=subresource)
+    applied_view = _strip(applied, api_version=api_version, kind=kind, subresource=subresource)
+    if live is not None and not managers and live_view:
+        # Objects written before any ownership was recorded: someone owns what is there.
+        managers.append(
+            Manager("before-first-apply", "Update", api_version, now, "", field_set(live_view, schema))
+        )
+
+    applier = Manager(manager, "Apply", api_version, now, subresource, field_set(applied_view, schema))
+    previous = next((m for m in managers if m.identity == applier.identity), None)
+    others = [m for m in managers if m.identity != applier.identity]
+
+    base = copy.deepcopy(live) if live is not None else {}
+    base.get("metadata", {}).pop("managedFields", None)
+    to_merge = _strip_for_merge(applied, live is None)
+    if (api_version, kind) in _STATUS_SUBRESOURCE:
+        # The other half of the object is reset: its changes are ignored, as upstream does.
+        if subresource == "status":
+            to_merge = {
+                k: v for k, v in to_merge.items() if k in ("apiVersion", "kind", "metadata", "status")
+            }
+        else:
+            to_merge.pop("status", None)
+    merged: dict[str, Any] = _ssa_merge(base, to_merge, schema, "")
+    if previous is not None:
+        owned = applier.fields.union(*(m.fields for m in others))
+        _prune(merged, previous.fields - owned, owned, schema)
+
+    cmp = compare(
+        live_view, _strip(merged, api_version=api_version, kind=kind, subresource=subresource), schema
+    )
+    changed = cmp.changed()
+    conflicts = [(m, p) for m in others for p in sorted(m.fields & changed, key=path_string)]
+    if conflicts and not force:
+        raise _conflict_error(conflicts)
+    for m in others:
+        m.fields -= changed
+        m.fields -= cmp.removed
+    merged.setdefault("metadata", {})["managedFields"] = encode_managed_fields([applier, *others])
+    if not merged["metadata"]["managedFields"]:
+        del merged["metadata"]["managedFields"]
+    return merged
+
+
+def _strip_for_merge(applied: dict[str, Any], creating: bool) -> dict[str, Any]:
+    """The applied object as merged into live: managedFields never come from the config."""
+    out = copy.deepcopy(applied)
+    meta = out.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+        if not creating:
+            for k in ("uid", "resourceVersion", "creationTimestamp", "generation"):
+                meta.pop(k, None)
+    return out

@@ -1,0 +1,285 @@
+"""Two `kubesvc controller-manager` processes: exactly one acts; kill -9 the leader, the other
+takes over within the lease duration (plus a retry period) and acts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from kubesvc.api.scheme import ENDPOINT_SLICES, ENDPOINTS, EVENTS_V1, LEASES, NAMESPACES, SERVICES
+from kubesvc.client.errors import NotFoundError
+from kubesvc.client.rest import RestClient
+
+REPO = Path(__file__).resolve().parents[2]
+LEASE = 3.0
+RENEW = 2.0
+RETRY = 0.5
+_seq = itertools.count()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Manager:
+    def __init__(self, kubeconfig: str, lease_name: str, log: Path) -> None:
+        self.port = free_port()
+        self.log = log
+        env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kubesvc",
+                "controller-manager",
+                f"--kubeconfig={kubeconfig}",
+                "--leader-elect=true",
+                f"--leader-elect-lease-duration={LEASE}s",
+                f"--leader-elect-renew-deadline={RENEW}s",
+                f"--leader-elect-retry-period={RETRY}s",
+                f"--leader-elect-resource-name={lease_name}",
+                "--controllers=service-lb-controller",
+                "--load-balancer-ip-pool=10.124.0.1-10.124.0.9",
+                f"--metrics-bind-address=127.0.0.1:{self.port}",
+            ],
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=REPO,
+        )
+
+    async def leading(self) -> bool | None:
+        """From /metrics: True/False, or None while the process is not serving yet."""
+        try:
+            async with aiohttp.ClientSession() as s, s.get(f"http://127.0.0.1:{self.port}/metrics") as r:
+                text = await r.text()
+        except aiohttp.ClientError:
+            return None
+        for line in text.splitlines():
+            if line.startswith("kubesvc_leader_election_master_status{"):
+                return line.rstrip().endswith(" 1.0")
+        return None
+
+    async def healthz(self) -> tuple[int, str]:
+        async with aiohttp.ClientSession() as s, s.get(f"http://127.0.0.1:{self.port}/healthz") as r:
+            return r.status, await r.text()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+@pytest.fixture
+async def client(apiserver: Any) -> AsyncIterator[RestClient]:
+    c = RestClient.from_kubeconfig(str(apiserver.kubeconfig))
+    yield c
+    await c.close()
+
+
+@pytest.fixture
+def managers(apiserver: Any, tmp_path: Path) -> Iterator[list[Manager]]:
+    lease = f"kubesvc-cm-failover-{next(_seq)}-{os.getpid()}"
+    ms = [Manager(str(apiserver.kubeconfig), lease, tmp_path / f"cm{i}.log") for i in range(2)]
+    try:
+        yield ms
+    finally:
+        for m in ms:
+            m.stop()
+
+
+async def wait_for(pred: Any, timeout: float) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        got = await pred()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(0.1)
+
+
+async def lb_ip(client: RestClient, ns: str, name: str) -> str | None:
+    svc = await client.get(SERVICES, name, namespace=ns)
+    ingress = ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+    return ingress[0]["ip"] if ingress else None
+
+
+async def test_one_leader_acts_and_the_other_takes_over_after_kill_9(
+    client: RestClient, managers: list[Manager]
+) -> None:
+    ns = f"failover-{next(_seq)}-{os.getpid()}"
+    await client.create(NAMESPACES, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+
+    async def one_leader() -> list[bool] | None:
+        states = [await m.leading() for m in managers]
+        if None in states or sum(bool(s) for s in states) != 1:
+            return None
+        return [bool(s) for s in states]
+
+    try:
+        states = await wait_for(one_leader, 30)
+    except AssertionError:
+        for m in managers:
+            print(m.log.read_text(errors="replace")[-3000:])
+        raise
+    leader = managers[states.index(True)]
+    standby = managers[states.index(False)]
+    assert await leader.healthz() == (200, "ok")
+    assert (await standby.healthz())[0] == 200
+
+    # the leader acts: the LoadBalancer Service gets its address, announced once
+    await client.create(
+        SERVICES,
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "first", "namespace": ns},
+            "spec": {"type": "LoadBalancer", "ports": [{"port": 80, "protocol": "TCP"}]},
+        },
+    )
+    assert await wait_for(lambda: lb_ip(client, ns, "first"), 15) == "10.124.0.1"
+    await asyncio.sleep(1.0)
+    events = [
+        e for e in (await client.list(EVENTS_V1, namespace=ns))["items"] if e.get("reason") == "IPAllocated"
+    ]
+    assert len(events) == 1 and events[0].get("count", 1) == 1, "only the leader may act"
+
+    # the Lease names the leader; the standby keeps watching it
+    lease_name = next(a.split("=", 1)[1] for a in leader.proc.args if "resource-name" in a)  # type: ignore[union-attr]
+    lease = await client.get(LEASES, lease_name, namespace="kube-system")
+    assert lease["spec"]["leaseDurationSeconds"] == int(LEASE)
+    holder = lease["spec"]["holderIdentity"]
+    assert "_" in holder  # <hostname>_<uuid>
+
+    # kill -9: no chance to release the lease
+    leader.proc.send_signal(signal.SIGKILL)
+    leader.proc.wait(5)
+    killed_at = time.monotonic()
+    await wait_for(standby.leading, LEASE + 2 * RETRY * 2.2 + 3)
+    took = time.monotonic() - killed_at
+    assert took <= LEASE + 2 * RETRY * 2.2 + 1.5, f"takeover took {took:.1f}s"
+
+    lease = await client.get(LEASES, lease_name, namespace="kube-system")
+    assert lease["spec"]["holderIdentity"] != holder
+    assert lease["spec"]["leaseTransitions"] >= 1
+
+    # the new leader acts, keeping the old address where it is
+    await client.create(
+        SERVICES,
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "second", "namespace": ns},
+            "spec": {"type": "LoadBalancer", "ports": [{"port": 80, "protocol": "TCP"}]},
+        },
+    )
+    assert await wait_for(lambda: lb_ip(client, ns, "second"), 15) == "10.124.0.2"
+    assert await lb_ip(client, ns, "first") == "10.124.0.1"
+    for name in ("first", "second"):
+        with contextlib.suppress(NotFoundError):
+            await client.delete(SERVICES, name, namespace=ns)
+
+
+async def test_manager_without_election_runs_all_controllers_and_serves_metrics(
+    client: RestClient, apiserver: Any, tmp_path: Path
+) -> None:
+    """`--leader-elect=false`: every controller runs at once; /metrics shows their work."""
+    ns = f"allctl-{next(_seq)}-{os.getpid()}"
+    await client.create(NAMESPACES, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    port = free_port()
+    log = tmp_path / "cm.log"
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kubesvc",
+            "controller-manager",
+            f"--kubeconfig={apiserver.kubeconfig}",
+            "--leader-elect=false",
+            "--load-balancer-ip-pool=10.125.0.1-10.125.0.3",
+            f"--metrics-bind-address=127.0.0.1:{port}",
+        ],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=REPO,
+    )
+    try:
+        await client.create(
+            SERVICES,
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "ext", "namespace": ns},
+                "spec": {"type": "LoadBalancer", "ports": [{"port": 80, "protocol": "TCP"}]},
+            },
+        )
+        await client.create(
+            ENDPOINTS,
+            {
+                "apiVersion": "v1",
+                "kind": "Endpoints",
+                "metadata": {"name": "ext", "namespace": ns},
+                "subsets": [{"addresses": [{"ip": "10.7.0.1"}], "ports": [{"port": 80, "protocol": "TCP"}]}],
+            },
+        )
+
+        async def mirrored() -> list[Any]:
+            items = (
+                await client.list(
+                    ENDPOINT_SLICES, namespace=ns, label_selector="kubernetes.io/service-name=ext"
+                )
+            )["items"]
+            return items
+
+        try:
+            (s,) = await wait_for(mirrored, 20)
+        except AssertionError:
+            print(log.read_text(errors="replace")[-3000:])
+            raise
+        assert s["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"] == (
+            "endpointslicemirroring-controller.k8s.io"
+        )
+        assert await wait_for(lambda: lb_ip(client, ns, "ext"), 15) == "10.125.0.1"
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{port}/metrics") as r:
+                text = await r.text()
+            async with session.get(f"http://127.0.0.1:{port}/healthz") as r:
+                assert (r.status, await r.text()) == (200, "ok")
+        for needle in (
+            'kubesvc_controller_sync_duration_seconds_count{controller="endpointslice-mirroring"}',
+            'kubesvc_controller_sync_duration_seconds_count{controller="service-lb-controller"}',
+            'kubesvc_workqueue_depth{name="endpointslice"}',
+            'kubesvc_controller_manager_informer_objects{resource="endpointslices"}',
+            'kubesvc_lb_pool_free_addresses{family="IPv4"} 2.0',
+        ):
+            assert needle in text, needle
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            assert proc.wait(10) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(5)

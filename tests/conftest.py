@@ -1,0 +1,48 @@
+"""Shared fixtures.
+
+`apiserver`: a REAL apiserver subprocess (sqlite backend, free loopback port), one per test
+module; use distinct namespaces/names per test.  `apiserver_factory(*flags, backend=...)` starts
+extra servers (own data dirs) for a test and stops them afterwards.  Both are `ApiServer`
+objects (tests/support/apiserver.py): `.url`, `.admin_token`, `.readonly_token`, `.ca_file`,
+`.kubeconfig`, `.data_dir`, `.pid`, `.session()`, `.call()`, `.stop()`, `.restart()`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.apiserver import ApiServer, start_apiserver
+
+# The storage backend of the shared `apiserver` fixture (sqlite is the product default).
+BACKEND = os.environ.get("KUBESVC_TEST_STORAGE", "sqlite")
+
+
+@pytest.fixture(scope="module")
+def apiserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    srv = start_apiserver(tmp_path_factory.mktemp("apiserver") / "data", backend=BACKEND)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def apiserver_factory(tmp_path: Path) -> Iterator[Callable[..., ApiServer]]:
+    started: list[ApiServer] = []
+
+    def make(*flags: str, backend: str = BACKEND, data_dir: Path | None = None, **kw: Any) -> ApiServer:
+        d = data_dir or tmp_path / f"data{len(started)}"
+        srv = start_apiserver(d, *flags, backend=backend, **kw)
+        started.append(srv)
+        return srv
+
+    try:
+        yield make
+    finally:
+        for srv in started:
+            srv.stop()
