@@ -6,7 +6,7 @@
 2. Service create rate through the real HTTP API of an apiserver subprocess (memory store):
    ClusterIP Services (one IP allocated each) versus headless ones (nothing allocated).
 
-    .venv/bin/python bench/allocation_bench.py [--api-count 400] [--concurrency 16] [--no-api]
+    .venv/bin/python bench/allocation_bench.py [--api-count 400] [--concurrency 16] [--backend sqlite] [--no-api]
 """
 
 from __future__ import annotations
@@ -57,11 +57,11 @@ def bench_range(label: str, make: Any, ops: int = 20000, repeats: int = 7) -> No
         )
 
 
-async def bench_api(count: int, concurrency: int) -> None:
+async def bench_api(count: int, concurrency: int, backend: str = "memory") -> None:
     from tests.support.apiserver import start_apiserver
 
     tmp = Path(tempfile.mkdtemp(prefix="allocbench-"))
-    srv = start_apiserver(tmp / "data", "--service-cluster-ip-range", "10.96.0.0/16", backend="memory")
+    srv = start_apiserver(tmp / "data", "--service-cluster-ip-range", "10.96.0.0/16", backend=backend)
     try:
         async with srv.session() as s:
 
@@ -94,7 +94,7 @@ async def bench_api(count: int, concurrency: int) -> None:
             clusterip = await run("clusterip")
             nodeport = await run("nodeport")
         print(
-            f"\nService creates through the API ({count} each, {concurrency} concurrent clients, memory store)"
+            f"\nService creates through the API ({count} each, {concurrency} concurrent clients, {backend} store)"
         )
         print(f"  headless (no allocation)     {headless:8.0f} creates/s")
         print(
@@ -113,6 +113,7 @@ def main() -> None:
     ap.add_argument("--api-count", type=int, default=400)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--no-api", action="store_true")
+    ap.add_argument("--backend", default="memory", choices=["memory", "sqlite"])
     args = ap.parse_args()
     print("Allocator throughput by occupancy (allocate_next + release, occupancy constant)")
     bench_range("IPv4 10.96.0.0/16", lambda: IPRange("10.96.0.0/16"), args.ops)
@@ -120,7 +121,7 @@ def main() -> None:
     bench_range("IPv6 fd00:10:96::/108 (65535 items)", lambda: IPRange("fd00:10:96::/108"), args.ops)
     bench_range("NodePorts 30000-32767", lambda: PortRange("30000-32767"), args.ops)
     if not args.no_api:
-        asyncio.run(bench_api(args.api_count, args.concurrency))
+        asyncio.run(bench_api(args.api_count, args.concurrency, args.backend))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/controller_manager_bench.py [--services 10000] [--pods-per-service 10]
                                                        [--backend memory|sqlite] [--kubeconfig PATH]
+                                                       [--controllers '*']
 
 Against a real apiserver on loopback (started here unless --kubeconfig is given):
 1. starts `python -m kubesvc controller-manager --leader-elect=false` (all controllers) on the
@@ -33,7 +34,8 @@ import aiohttp
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from kubesvc.api.scheme import ENDPOINT_SLICES, NAMESPACES, PODS, SERVICES  # noqa: E402
+from kubesvc.api.scheme import ENDPOINT_SLICES, NAMESPACES, NODES, PODS, SERVICES  # noqa: E402
+from kubesvc.client.errors import AlreadyExistsError  # noqa: E402
 from kubesvc.client.rest import RestClient  # noqa: E402
 
 NS = "bench-cm"
@@ -116,6 +118,15 @@ async def populate(client: RestClient, services: int, per_service: int) -> None:
                 namespace=NS,
             )
 
+    with contextlib.suppress(AlreadyExistsError):
+        await client.create(
+            NODES,
+            {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {"name": "bench-node", "labels": {"topology.kubernetes.io/zone": "zone-a"}},
+            },
+        )
     start = time.perf_counter()
     batch = 2000
     jobs = [(i, i // per_service) for i in range(services * per_service)]
@@ -141,6 +152,7 @@ async def run(args: argparse.Namespace, kubeconfig: str) -> None:
             "controller-manager",
             f"--kubeconfig={kubeconfig}",
             "--leader-elect=false",
+            f"--controllers={args.controllers}",
             f"--metrics-bind-address=127.0.0.1:{port}",
         ],
         cwd=REPO,
@@ -168,13 +180,17 @@ async def run(args: argparse.Namespace, kubeconfig: str) -> None:
             slices = m.get('kubesvc_controller_manager_informer_objects{resource="endpointslices"}', 0)
             depth = sum(v for k, v in m.items() if k.startswith("kubesvc_workqueue_depth"))
             if slices >= args.services and depth == 0:
-                break
+                items = (await client.list(ENDPOINT_SLICES, namespace=NS))["items"]
+                if sum(len(s.get("endpoints") or []) for s in items) >= args.services * args.pods_per_service:
+                    break
             await asyncio.sleep(0.5)
         print(f"controllers caught up {time.perf_counter() - start:.1f}s after the last object was written")
-        n_slices = len((await client.list(ENDPOINT_SLICES, namespace=NS))["items"])
+        all_slices = (await client.list(ENDPOINT_SLICES, namespace=NS))["items"]
+        n_slices = len(all_slices)
+        n_endpoints = sum(len(s.get("endpoints") or []) for s in all_slices)
         mem = proc_memory(proc.pid)
         objects = args.services * (1 + args.pods_per_service) + 2 * args.services  # + slices + Endpoints
-        print(f"EndpointSlices: {n_slices}")
+        print(f"EndpointSlices: {n_slices} holding {n_endpoints} endpoints")
         print(
             f"controller-manager at {args.services} Services x {args.pods_per_service} Pods: "
             f"RSS {mem['VmRSS'] / 2**20:.1f} MiB (peak {mem['VmHWM'] / 2**20:.1f} MiB), "
@@ -197,6 +213,7 @@ def main() -> None:
     p.add_argument("--pods-per-service", type=int, default=10)
     p.add_argument("--backend", default="memory", choices=["memory", "sqlite"])
     p.add_argument("--kubeconfig", default=None)
+    p.add_argument("--controllers", default="*", help="passed to --controllers (default: all)")
     args = p.parse_args()
     if args.kubeconfig:
         asyncio.run(run(args, args.kubeconfig))

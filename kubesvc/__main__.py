@@ -104,6 +104,8 @@ def _up(a: argparse.Namespace) -> int:
     from kubesvc.apiserver.server import serve, setup_logging
 
     config = config_from_args(a)
+    # Alone, the apiserver finishes namespace deletion itself (no namespace controller runs).
+    config.builtin_namespace_finalizer = True
     setup_logging(config.log_level)
 
     async def main() -> None:

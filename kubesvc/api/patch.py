@@ -444,6 +444,9 @@ def _smp_map(
     if retain is not None:
         if not isinstance(retain, list):
             raise PatchError("invalid patch: $retainKeys must be a list of strings")
+        for key, value in patch.items():
+            if not key.startswith("$") and value is not None and key not in retain:
+                raise PatchError("The patch content doesn't match retainKeys list", invalid=True)
         original = {k: v for k, v in original.items() if k in retain}
     # $deleteFromPrimitiveList/<field> runs before the merge of that field.
     for key, value in patch.items():

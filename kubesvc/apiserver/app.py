@@ -27,6 +27,7 @@ from kubesvc.apiserver import watch as watchmod
 from kubesvc.apiserver.config import ServerConfig
 from kubesvc.apiserver.metrics import Metrics
 from kubesvc.registry import Registry, build_registry
+from kubesvc.registry.generic import ListOptions
 from kubesvc.storage.interface import Compare, KeyValue, ListResult, Op, Store, TxnResult, WatchEvent
 
 log = logging.getLogger("kubesvc.apiserver")
@@ -396,9 +397,34 @@ async def _middleware(
     return resp
 
 
+async def _namespace_finalizer(state: AppState) -> None:
+    """`--builtin-namespace-finalizer`: finish terminating namespaces inside the apiserver (for
+    runs without the namespace controller).  Retries every second while content remains."""
+    from kubesvc.registry.selectors import ObjectFilter
+
+    ns_store = state.registry.get(scheme.NAMESPACES)
+    pending: set[str] = set()
+    while not state.shutdown.is_set():
+        try:
+            listed = await ns_store.list("", ListOptions(filter=ObjectFilter()))
+            for item in listed["items"]:
+                if (item.get("metadata") or {}).get("deletionTimestamp"):
+                    pending.add(item["metadata"]["name"])
+            for name in sorted(pending):
+                if await state.registry.finalize_namespace(name):
+                    pending.discard(name)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("namespace finalization failed")
+        await asyncio.sleep(1.0)
+
+
 async def _start_background(app: web.Application) -> None:
     state = app[STATE]
     await state.registry.ensure_system_namespaces()
+    if state.config.builtin_namespace_finalizer:
+        state.background.append(asyncio.create_task(_namespace_finalizer(state)))
     # The `kubernetes` Service (+ its Endpoints/EndpointSlice) and the allocation repair loop.
     from kubesvc.registry.repair import start_service_controllers
 

@@ -115,7 +115,43 @@ def set_to_fields(paths: Iterable[Path]) -> dict[str, Any]:
 
 
 def _sorted_tree(node: dict[str, Any]) -> dict[str, Any]:
-    return {k: _sorted_tree(node[k]) for k in sorted(node)}
+    return {k: _sorted_tree(node[k]) for k in sorted(node, key=_key_order)}
+
+
+_KIND_RANK = {".": 0, "f": 1, "k": 2, "v": 3, "i": 4}
+
+
+def _value_order(v: Any) -> tuple[Any, ...]:
+    """structured-merge-diff's total order of values: numbers, strings, bools, lists, maps, null."""
+    if isinstance(v, bool):
+        return (2, v)
+    if isinstance(v, int | float):
+        return (0, v)
+    if isinstance(v, str):
+        return (1, v.encode())
+    if isinstance(v, list):
+        return (3, len(v), tuple(_value_order(x) for x in v))
+    if isinstance(v, dict):
+        return (4, len(v), tuple((k.encode(), _value_order(v[k])) for k in sorted(v)))
+    return (5,)
+
+
+def _key_order(key: str) -> tuple[Any, ...]:
+    """FieldsV1 keys in the order upstream writes them: `.`, fields, keys, values, indexes."""
+    if key == ".":
+        return (0,)
+    kind, _, text = key.partition(":")
+    rank = _KIND_RANK.get(kind, 5)
+    if kind == "f":
+        return (rank, text.encode())
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return (rank, (9, text))
+    if kind == "k" and isinstance(value, dict):
+        # A key is a field list sorted by name: shorter lists first, then name/value pairs.
+        return (rank, len(value), tuple((k.encode(), _value_order(value[k])) for k in sorted(value)))
+    return (rank, _value_order(value))
 
 
 def path_string(path: Path) -> str:
@@ -454,7 +490,7 @@ def record_update(
     if changed:
         mine.fields |= changed
         mine.time = now
-    new.setdefault("metadata", {})["managedFields"] = encode_managed_fields(managers)
+    new.setdefault("metadata", {})["managedFields"] = encode_managed_fields(_cap_updaters(managers))
     if not new["metadata"]["managedFields"]:
         del new["metadata"]["managedFields"]
 
@@ -475,25 +511,54 @@ def _ssa_merge(live: Any, applied: Any, schema: KindSchema, spath: str) -> Any:
         return out
     if isinstance(applied, list) and isinstance(live, list):
         meta = _list_meta(schema, spath)
-        if meta.list_type == "map":
-            applied_by = {_item_element(x, meta): x for x in applied}
-            merged = []
-            seen = set()
-            for item in live:
-                pe = _item_element(item, meta)
-                if pe in applied_by:
-                    merged.append(_ssa_merge(item, applied_by[pe], schema, spath))
-                    seen.add(pe)
-                else:
-                    merged.append(copy.deepcopy(item))
-            merged += [copy.deepcopy(x) for pe, x in applied_by.items() if pe not in seen]
-            return merged
-        if meta.list_type == "set":
-            merged = list(live)
-            have = {_dumps(x) for x in live}
-            merged += [x for x in applied if _dumps(x) not in have]
-            return merged
+        if meta.list_type in ("map", "set"):
+            return _merge_items(live, applied, meta, schema, spath)
     return copy.deepcopy(applied)
+
+
+def _merge_items(
+    live: list[Any], applied: list[Any], meta: ListSchema, schema: KindSchema, spath: str
+) -> list[Any]:
+    """Merge associative (or set) list items by key, ordered as structured-merge-diff orders them:
+    items of both lists follow the applied order, live-only items keep their place among them,
+    applied-only items come where the applied list has them."""
+    lhs = {_item_element(x, meta): x for x in live}
+    rhs = {_item_element(x, meta): x for x in applied}
+    lhs_order, rhs_order = list(lhs), list(rhs)
+    shared = [pe for pe in rhs_order if pe in lhs]
+    next_shared = shared.pop(0) if shared else None
+
+    def merged(pe: Element) -> Any:
+        if pe in lhs and meta.list_type == "map":
+            return _ssa_merge(lhs[pe], rhs[pe], schema, spath)
+        return copy.deepcopy(rhs[pe])
+
+    out: list[Any] = []
+    li = ri = 0
+    while li < len(lhs_order) or ri < len(rhs_order):
+        if li < len(lhs_order) and ri < len(rhs_order):
+            pe = lhs_order[li]
+            if pe == rhs_order[ri]:
+                out.append(merged(pe))
+                li, ri = li + 1, ri + 1
+                next_shared = shared.pop(0) if shared else None
+                continue
+            if pe in rhs and next_shared is not None and next_shared != pe:
+                li += 1  # a shared item that the applied order places later
+                continue
+        if li < len(lhs_order) and lhs_order[li] not in rhs:
+            out.append(copy.deepcopy(lhs[lhs_order[li]]))
+            li += 1
+            continue
+        if ri < len(rhs_order):
+            pe = rhs_order[ri]
+            out.append(merged(pe))
+            ri += 1
+            if next_shared is not None and next_shared == pe:
+                next_shared = shared.pop(0) if shared else None
+        else:
+            li += 1
+    return out
 
 
 def _remove_path(obj: Any, path: Path, schema: KindSchema, spath: str = "") -> bool:
@@ -606,15 +671,98 @@ def server_side_apply(
     )
     changed = cmp.changed()
     conflicts = [(m, p) for m in others for p in sorted(m.fields & changed, key=path_string)]
+    if conflicts and not force and manager == "kubectl":
+        # Moving from client-side to server-side apply: what the last client-side apply set,
+        # and still holds, counts as kubectl's own (upstream's lastAppliedManager).
+        allowed = _allowed_from_last_applied(
+            live, api_version=api_version, kind=kind, subresource=subresource
+        )
+        conflicts = [(m, p) for m, p in conflicts if p not in allowed]
     if conflicts and not force:
         raise _conflict_error(conflicts)
     for m in others:
         m.fields -= changed
         m.fields -= cmp.removed
-    merged.setdefault("metadata", {})["managedFields"] = encode_managed_fields([applier, *others])
+    if manager == "kubectl" and LAST_APPLIED in ((live or {}).get("metadata") or {}).get("annotations", {}):
+        _sync_last_applied(merged, applied)
+    merged.setdefault("metadata", {})["managedFields"] = encode_managed_fields(
+        _cap_updaters([applier, *others])
+    )
     if not merged["metadata"]["managedFields"]:
         del merged["metadata"]["managedFields"]
     return merged
+
+
+def _allowed_from_last_applied(
+    live: dict[str, Any] | None, *, api_version: str, kind: str, subresource: str
+) -> FieldSet:
+    text = (((live or {}).get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
+    if not text:
+        return set()
+    try:
+        last = json.loads(text)
+    except ValueError:
+        return set()
+    if not isinstance(last, dict):
+        return set()
+    schema = schema_for(api_version, kind)
+    last_view = _strip(last, api_version=api_version, kind=kind, subresource=subresource)
+    live_view = _strip(live, api_version=api_version, kind=kind, subresource=subresource)
+    diff = compare(last_view, live_view, schema)
+    return field_set(last_view, schema) - diff.modified - diff.added - diff.removed
+
+
+def _sync_last_applied(merged: dict[str, Any], applied: dict[str, Any]) -> None:
+    """kubectl's server-side apply keeps a client-side-apply annotation in step (upstream's
+    lastAppliedUpdater): it becomes the applied configuration, minus the annotation itself, so a
+    later client-side `kubectl apply` computes its patch from what was really applied."""
+    config = copy.deepcopy(applied)
+    annotations = (config.get("metadata") or {}).get("annotations")
+    if isinstance(annotations, dict):
+        annotations.pop(LAST_APPLIED, None)
+    merged.setdefault("metadata", {}).setdefault("annotations", {})[LAST_APPLIED] = _dumps(config)
+
+
+MAX_UPDATE_MANAGERS = 10
+ANCIENT_CHANGES = "ancient-changes"
+
+
+def _cap_updaters(managers: list[Manager]) -> list[Manager]:
+    """At most ten Update entries: the oldest are merged, per API version, into "ancient-changes"."""
+    updaters = [m for m in managers if m.operation == "Update" and m.fields]
+    if len(updaters) <= MAX_UPDATE_MANAGERS:
+        return managers
+    updaters.sort(key=lambda m: (_time_key(m.time), m.manager))
+    out = [m for m in managers if not (m.operation == "Update" and m.fields)]
+    first_by_version: dict[str, Manager] = {}
+    buckets: dict[str, Manager] = {}
+    for m in updaters:
+        if m.manager == ANCIENT_CHANGES and not m.subresource:
+            buckets[m.api_version] = m
+    length = len(updaters)
+    kept: list[Manager] = []
+    for m in updaters:
+        if length <= MAX_UPDATE_MANAGERS or m is buckets.get(m.api_version):
+            if m not in kept:
+                kept.append(m)
+            continue
+        first = first_by_version.get(m.api_version)
+        if first is None:
+            first_by_version[m.api_version] = m
+            kept.append(m)
+            continue
+        bucket = buckets.get(m.api_version)
+        if bucket is None:
+            kept.remove(first)
+            bucket = Manager(ANCIENT_CHANGES, "Update", m.api_version, first.time, "", set(first.fields))
+            buckets[m.api_version] = bucket
+            kept.append(bucket)
+        if bucket not in kept:
+            kept.append(bucket)
+        bucket.fields |= m.fields
+        bucket.time = m.time
+        length -= 1
+    return out + kept
 
 
 def _strip_for_merge(applied: dict[str, Any], creating: bool) -> dict[str, Any]:

@@ -532,6 +532,7 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
                     now=now(),
                     api_version=info.api_version,
                     kind=info.kind,
+                    subresource=sub,
                 )
             else:
                 assert patch_mod is not None and current is not None

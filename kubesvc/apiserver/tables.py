@@ -667,10 +667,14 @@ def to_table(
     """
     _, row_fn = PRINTERS.get((info.group, info.kind), (DEFAULT_COLUMNS, _default_row))
     rows = [{"cells": row_fn(obj, now), "object": _row_object(obj, include_object)} for obj in objects]
+    metadata = dict(list_meta or {})
+    if list_meta is None and len(objects) == 1 and _meta(objects[0]).get("resourceVersion"):
+        # A single object's table carries that object's resourceVersion, as upstream's does.
+        metadata["resourceVersion"] = _meta(objects[0])["resourceVersion"]
     return {
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
-        "metadata": dict(list_meta or {}),
+        "metadata": metadata,
         "columnDefinitions": [] if no_headers else columns_for(info),
         "rows": rows,
     }

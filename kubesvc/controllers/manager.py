@@ -32,8 +32,8 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
-from kubesvc.api.scheme import ENDPOINT_SLICES, ENDPOINTS, LEASES, NAMESPACES, SERVICES
-from kubesvc.client.informer import InformerFactory
+from kubesvc.api.scheme import ENDPOINT_SLICES, ENDPOINTS, LEASES, NAMESPACES, PODS, SERVICES, ResourceInfo
+from kubesvc.client.informer import Informer, InformerFactory
 from kubesvc.client.rest import RestClient
 from kubesvc.controllers.endpoints.controller import EndpointsController
 from kubesvc.controllers.endpointslice.controller import EndpointSliceController
@@ -158,6 +158,64 @@ def enabled_controllers(spec: Sequence[str]) -> list[str]:
 # building the controllers
 
 
+def trim_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """Informer transform: no controller reads `metadata.managedFields`, and it is often the
+    largest part of an object, so it is dropped before caching (upstream kube-controller-manager's
+    informers do the same)."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+    return obj
+
+
+_POD_SPEC_KEPT = ("nodeName", "hostname", "subdomain")
+_POD_STATUS_KEPT = ("phase", "podIP", "podIPs", "conditions", "hostIP", "hostIPs")
+
+
+def slim_pod(pod: dict[str, Any]) -> dict[str, Any]:
+    """Informer transform for Pods: keep what the endpoint controllers read (metadata, node,
+    hostname/subdomain, container and sidecar ports, IPs, phase, conditions) and drop the rest
+    (images, env, volumes, probes, container statuses...), which is most of a real Pod."""
+    trim_managed_fields(pod)
+    spec = pod.get("spec")
+    if isinstance(spec, dict):
+        slim: dict[str, Any] = {k: spec[k] for k in _POD_SPEC_KEPT if k in spec}
+        for kind in ("containers", "initContainers"):
+            if kind in spec:
+                slim[kind] = [
+                    {k: c[k] for k in ("name", "ports", "restartPolicy") if k in c}
+                    for c in spec[kind] or []
+                    if isinstance(c, dict)
+                ]
+        pod["spec"] = slim
+    status = pod.get("status")
+    if isinstance(status, dict):
+        pod["status"] = {k: status[k] for k in _POD_STATUS_KEPT if k in status}
+    return pod
+
+
+class TrimmingInformerFactory(InformerFactory):
+    """The shared informer factory of the controller-manager: every informer drops managedFields,
+    and Pods are slimmed to what the controllers read."""
+
+    def informer(
+        self,
+        info: ResourceInfo,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> Informer:
+        return super().informer(
+            info,
+            namespace=namespace,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            transform=transform or (slim_pod if info == PODS else trim_managed_fields),
+        )
+
+
 def build_controllers(
     client: RestClient, factory: InformerFactory, options: ManagerOptions, names: Sequence[str]
 ) -> list[Controller]:
@@ -259,7 +317,7 @@ class Manager:
     async def run_controllers(self) -> None:
         """Build informers and controllers and run them until cancelled (the leader's work)."""
         self.leading.set()
-        self.factory = InformerFactory(self.client)
+        self.factory = TrimmingInformerFactory(self.client)
         self.controllers = build_controllers(self.client, self.factory, self.options, self.names)
         self.factory.start()
         log.info("started controllers: %s", ", ".join(self.names))

@@ -16,8 +16,9 @@ from typing import Any
 
 from kubesvc.api import errors, scheme
 from kubesvc.api.scheme import ResourceInfo
-from kubesvc.registry.generic import NamespaceResourceStore, ResourceStore
-from kubesvc.registry.kinds import strategy_for
+from kubesvc.registry.generic import ListOptions, NamespaceResourceStore, ResourceStore
+from kubesvc.registry.kinds import FINALIZER_KUBERNETES, strategy_for
+from kubesvc.registry.selectors import ObjectFilter
 from kubesvc.registry.strategy import Strategy, apply_defaults
 from kubesvc.storage.interface import Store
 
@@ -54,6 +55,50 @@ class Registry:
             except errors.StatusError as exc:
                 if exc.reason != "AlreadyExists":
                     raise
+
+
+    async def finalize_namespace(self, name: str) -> bool:
+        """Empty a terminating namespace and drop the `kubernetes` finalizer (what the namespace
+        controller does).  Returns True when done, False when content remains (finalizers)."""
+        ns_store = self.get(scheme.NAMESPACES)
+        try:
+            ns_obj = await ns_store.get("", name)
+        except errors.StatusError:
+            return True
+        if not (ns_obj.get("metadata") or {}).get("deletionTimestamp"):
+            return True
+        remaining = 0
+        for rs in self.resources():
+            if not rs.info.namespaced or rs.info == scheme.EVENTS_EVENTS_V1:
+                continue
+            listed = await rs.list(name, ListOptions(filter=ObjectFilter()))
+            for item in listed["items"]:
+                item_name = str(item["metadata"]["name"])
+                try:
+                    _, deleted = await rs.delete(name, item_name, grace_period_seconds=0)
+                except errors.StatusError as exc:
+                    if exc.code != 404:
+                        raise
+                    continue
+                if not deleted:
+                    remaining += 1
+        if remaining:
+            return False
+        finalize = ns_store.strategy.finalize_strategy()  # type: ignore[attr-defined]
+
+        async def drop_finalizer(current: dict[str, Any] | None) -> dict[str, Any]:
+            assert current is not None
+            spec = current.setdefault("spec", {})
+            spec["finalizers"] = [f for f in spec.get("finalizers") or [] if f != FINALIZER_KUBERNETES]
+            current["metadata"].pop("resourceVersion", None)
+            return current
+
+        try:
+            await ns_store.update("", name, drop_finalizer, strategy=finalize)
+        except errors.StatusError as exc:
+            if exc.code != 404:
+                raise
+        return True
 
 
 def _service_strategy(config: Any, store: Store) -> Strategy | None:

@@ -20,6 +20,7 @@ import ipaddress
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from kubesvc.allocation import service as alloc
@@ -74,8 +75,8 @@ class RepairMetrics:
             registry=registry,
         )
         for r in allocators.ranges.values():
-            allocated.labels(cidr=r.cidr).set_function(lambda r=r: r.used)
-            available.labels(cidr=r.cidr).set_function(lambda r=r: r.free)
+            allocated.labels(cidr=r.cidr).set_function(_reader(r, "used"))
+            available.labels(cidr=r.cidr).set_function(_reader(r, "free"))
         ports = allocators.ports
         Gauge(
             "apiserver_nodeport_allocator_allocated_ports",
@@ -87,6 +88,10 @@ class RepairMetrics:
             "Gauge measuring the number of available NodePorts for Services",
             registry=registry,
         ).set_function(lambda: ports.free)
+
+
+def _reader(obj: Any, attr: str) -> Callable[[], float]:
+    return lambda: float(getattr(obj, attr))
 
 
 _METRICS: dict[int, RepairMetrics] = {}

@@ -54,6 +54,8 @@ IP_PREFIX = "/registry/allocations/serviceips/"
 PORT_PREFIX = "/registry/allocations/servicenodeports/"
 
 MAX_ATTEMPTS = 16
+# kube-apiserver refuses service CIDRs with more than 20 host bits (/12 for IPv4, /108 for IPv6).
+MAX_CIDR_BITS = 20
 
 DENY_EXTERNAL_IPS_MESSAGE = "Use of external IPs is denied by admission control"
 
@@ -105,8 +107,16 @@ class ServiceAllocators:
         self.families: list[str] = []
         for i, cidr in enumerate(cidrs):
             r = IPRange(cidr, reserve_first=(i == 0))
+            bits = r.network.max_prefixlen
+            if bits - r.network.prefixlen > MAX_CIDR_BITS:
+                flag = "--service-cluster-ip-range" if i == 0 else "secondary service cidr"
+                raise ValueError(
+                    f"specified {flag} is too large; for {bits}-bit addresses, the mask must be >= {bits - MAX_CIDR_BITS}"
+                )
             if r.family in self.ranges:
-                raise ValueError("--service-cluster-ip-range: the two CIDRs must be of different IP families")
+                raise ValueError(
+                    "--service-cluster-ip-range[0] and --service-cluster-ip-range[1] must be of different IP family"
+                )
             self.ranges[r.family] = r
             self.families.append(r.family)
         self.ports = PortRange(node_port_range)
@@ -447,13 +457,13 @@ class ServiceStrategy(_PlainServiceStrategy):
 
     # -- allocation hooks -------------------------------------------------------------------
     async def begin_create(self, obj: Obj, txn: WriteTxn, *, dry_run: bool) -> None:
-        admit_external_ips(obj, None, deny=self.deny_external_ips, allowed=self.allowed_external_cidrs)
 
         def work(session: AllocationSession) -> None:
             alloc.allocate_create(obj, session)
 
         session = await self.allocators.run(obj, work, dry_run=dry_run, requested=requested_items(obj))
         self.allocators.add_to_txn(obj, session, txn)
+        self._admit(obj, None)
 
     async def begin_update(self, new: Obj, old: Obj, txn: WriteTxn, *, dry_run: bool) -> None:
         if _deleted_by_update(new):
@@ -461,7 +471,6 @@ class ServiceStrategy(_PlainServiceStrategy):
             # (upstream then runs AfterDelete, which releases everything it held).
             await self.begin_delete(old, txn, dry_run=dry_run)
             return
-        admit_external_ips(new, old, deny=self.deny_external_ips, allowed=self.allowed_external_cidrs)
 
         def work(session: AllocationSession) -> None:
             alloc.allocate_update(new, old, session)
@@ -469,6 +478,19 @@ class ServiceStrategy(_PlainServiceStrategy):
         req_ips, req_ports = requested_items(new)
         session = await self.allocators.run(new, work, dry_run=dry_run, requested=(req_ips, req_ports))
         self.allocators.add_to_txn(new, session, txn)
+        self._admit(new, old)
+
+    def _admit(self, new: Obj, old: Obj | None) -> None:
+        """External-IP admission.  Upstream runs validating admission after allocation and
+        validation, so an invalid Service gets its 422 (from the generic registry, which
+        validates after this hook) rather than the 403."""
+        try:
+            admit_external_ips(new, old, deny=self.deny_external_ips, allowed=self.allowed_external_cidrs)
+        except errors.StatusError:
+            errs = self.validate(new) if old is None else self.validate_update(new, old)
+            if errs:
+                return
+            raise
 
     async def begin_delete(self, old: Obj, txn: WriteTxn, *, dry_run: bool) -> None:
         session = AllocationSession(

@@ -39,11 +39,13 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
+import fcntl
 import logging
 import os
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -138,19 +140,25 @@ class SQLiteStore(StoreBase):
         ring_capacity: int = 4096,
         max_batch: int = 512,
         read_threads: int = 4,
+        lock_timeout_s: float = 10.0,
     ) -> None:
         if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
             raise ValueError(f"synchronous must be FULL, NORMAL or EXTRA, not {synchronous!r}")
         os.makedirs(data_dir, exist_ok=True)
         self.path = os.path.join(data_dir, FILENAME)
+        self._lock_fd = _lock_data_dir(self.path + ".lock", lock_timeout_s)
         # Created 0600: the store holds every object of the cluster.  SQLite gives the -wal and
         # -shm files the database file's permissions.
         os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
         self._synchronous = synchronous.upper()
         self._max_batch = max_batch
-        self._wconn = self._connect(writer=True)
-        self._wconn.executescript(_SCHEMA)
-        rev, compacted = self._recover(self._wconn)
+        try:
+            self._wconn = self._connect(writer=True)
+            self._wconn.executescript(_SCHEMA)
+            rev, compacted = self._recover(self._wconn)
+        except BaseException:
+            os.close(self._lock_fd)
+            raise
         self._wrev = rev  # writer-thread view: last committed revision
         self._wcompacted = compacted
         self._compacted = compacted  # loop view
@@ -403,6 +411,8 @@ class SQLiteStore(StoreBase):
 
     def _set_compacted(self, revision: int) -> None:
         self._compacted = max(self._compacted, revision)
+        # As in memory (and etcd): a watcher lagging below the compacted revision is cancelled.
+        self._log.trim_below(revision)
 
     def _start_compaction(self, conn: sqlite3.Connection, revision: int) -> None:
         if revision > self._wrev:
@@ -422,14 +432,17 @@ class SQLiteStore(StoreBase):
         self._stats.compactions += 1
 
     def _compact_chunk(self, conn: sqlite3.Connection, lo: int, hi: int, target: int) -> None:
-        """Delete the rows with lo <= mod_rev < hi that no read at or after `target` needs: every
-        version below `target` that a newer version below `target` supersedes, and tombstones."""
+        """Clean the keys written at lo <= mod_rev < hi of what no read at or after `target`
+        needs: every version below `target` that a newer version below `target` supersedes, and
+        tombstones below `target`.  A key not written since the previous compaction has nothing
+        to clean, so sweeping the revisions [previous target, target) in chunks covers all."""
         conn.execute("BEGIN IMMEDIATE")
         try:
             cur = conn.execute(
-                "DELETE FROM kv WHERE mod_rev >= ? AND mod_rev < ? AND (version = 0 OR mod_rev < "
+                "DELETE FROM kv WHERE key IN (SELECT DISTINCT key FROM kv WHERE mod_rev >= ? AND mod_rev < ?) "
+                "AND mod_rev < ? AND (version = 0 OR mod_rev < "
                 "(SELECT max(k2.mod_rev) FROM kv AS k2 WHERE k2.key = kv.key AND k2.mod_rev < ?))",
-                (lo, hi, target),
+                (lo, hi, target, target),
             )
             conn.execute("COMMIT")
         except BaseException:
@@ -551,6 +564,23 @@ class SQLiteStore(StoreBase):
                 conn.close()
             self._rconns.clear()
         self._log.close()
+        os.close(self._lock_fd)
+
+
+def _lock_data_dir(path: str, timeout_s: float) -> int:
+    """Hold an exclusive lock for the life of the store: two processes writing one file would
+    hand out the same revisions.  The kernel drops the lock when the process dies (kill -9)."""
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise StoreError(f"{path}: the store is in use by another process") from None
+            time.sleep(0.05)
 
 
 def _set_result(fut: asyncio.Future[Any], value: Any) -> None:

@@ -4,6 +4,7 @@ request-body checks, dry-run, strategies, namespace lifecycle and graceful delet
 from __future__ import annotations
 
 import itertools
+import time
 import re
 from typing import Any
 
@@ -518,3 +519,18 @@ def test_request_body_too_large(apiserver: ApiServer) -> None:
     assert st == 413
     assert resp["reason"] == "RequestEntityTooLarge"
     assert apiserver.call("GET", f"/api/v1/namespaces/{ns}/services/big")[0] == 404
+
+
+def test_builtin_namespace_finalizer_deletes_content(apiserver_factory: Any) -> None:
+    srv = apiserver_factory("--builtin-namespace-finalizer")
+    ns = new_namespace(srv, "gone")
+    srv.call("POST", f"/api/v1/namespaces/{ns}/services", svc("web"))
+    srv.call("POST", f"/api/v1/namespaces/{ns}/pods", pod("p", node="node-1"))
+    st, _, _ = srv.call("DELETE", f"/api/v1/namespaces/{ns}")
+    assert st == 200
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and srv.call("GET", f"/api/v1/namespaces/{ns}")[0] != 404:
+        time.sleep(0.2)
+    assert srv.call("GET", f"/api/v1/namespaces/{ns}")[0] == 404
+    assert srv.call("GET", f"/api/v1/namespaces/{ns}/services")[1]["items"] == []
+    assert srv.call("GET", f"/api/v1/namespaces/{ns}/pods")[1]["items"] == []

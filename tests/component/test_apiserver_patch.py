@@ -147,11 +147,11 @@ def test_status_subresource_patch(apiserver: ApiServer) -> None:
     st, resp, _ = patch(
         apiserver,
         base + "/status",
-        {"status": {"loadBalancer": {"ingress": [{"ip": "172.18.255.200"}]}}, "spec": {"type": "ClusterIP"}},
+        {"status": {"loadBalancer": {"ingress": [{"ip": "172.18.255.200"}]}}, "spec": {"sessionAffinity": "ClientIP"}},
         MERGE,
     )
     assert st == 200, resp
     assert resp["status"]["loadBalancer"]["ingress"][0]["ip"] == "172.18.255.200"
-    assert resp["spec"]["type"] == "LoadBalancer"
+    assert resp["spec"]["sessionAffinity"] == "None", "status patches do not change the spec"
     st, resp, _ = patch(apiserver, base, {"status": {"loadBalancer": {}}}, MERGE)
     assert st == 200 and resp["status"]["loadBalancer"]["ingress"][0]["ip"] == "172.18.255.200"

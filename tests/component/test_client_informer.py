@@ -185,7 +185,9 @@ async def test_relist_on_410_reports_changes_missed_while_away(apiserver_factory
 
         async def expired() -> bool:
             try:
-                async for _ in client.watch(SERVICES, namespace=ns, resource_version=stopped_at, timeout_seconds=1):
+                async for _ in client.watch(
+                    SERVICES, namespace=ns, resource_version=stopped_at, timeout_seconds=1
+                ):
                     return False
             except GoneError:
                 return True

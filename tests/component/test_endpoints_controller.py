@@ -68,7 +68,11 @@ def service(name: str, **spec: Any) -> Obj:
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": {"name": name, "labels": {"team": "blue"}},
-        "spec": {"selector": {"app": name}, "ports": [{"port": 80, "protocol": "TCP", "targetPort": 8080}], **spec},
+        "spec": {
+            "selector": {"app": name},
+            "ports": [{"port": 80, "protocol": "TCP", "targetPort": 8080}],
+            **spec,
+        },
     }
 
 
@@ -94,7 +98,9 @@ async def make_pods(client: RestClient, ns: str, app: str, start: int, count: in
 
     async def one(i: int) -> None:
         async with sem:
-            await make_pod(client, ns, f"{app}-{i}", app, f"10.{100 + i // 62500}.{(i // 250) % 250}.{i % 250 + 1}")
+            await make_pod(
+                client, ns, f"{app}-{i}", app, f"10.{100 + i // 62500}.{(i // 250) % 250}.{i % 250 + 1}"
+            )
 
     await asyncio.gather(*(one(i) for i in range(start, start + count)))
 
@@ -107,7 +113,9 @@ async def get_endpoints(client: RestClient, ns: str, name: str) -> Obj | None:
 
 
 def count(ep: Obj) -> int:
-    return sum(len(s.get("addresses") or []) + len(s.get("notReadyAddresses") or []) for s in ep.get("subsets") or [])
+    return sum(
+        len(s.get("addresses") or []) + len(s.get("notReadyAddresses") or []) for s in ep.get("subsets") or []
+    )
 
 
 async def test_endpoints_follow_pods_and_service(client: RestClient, ns: str) -> None:

@@ -118,7 +118,11 @@ async def set_pod_status(client: RestClient, pod: Obj, ip: str, ready: bool) -> 
         "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
     }
     return await client.patch(
-        PODS, pod["metadata"]["name"], {"status": status}, namespace=pod["metadata"]["namespace"], subresource="status"
+        PODS,
+        pod["metadata"]["name"],
+        {"status": status},
+        namespace=pod["metadata"]["namespace"],
+        subresource="status",
     )
 
 
@@ -166,7 +170,9 @@ async def test_slices_appear_with_endpoints_ports_and_conditions(client: RestCli
     assert eps["10.244.0.1"]["conditions"] == {"ready": True, "serving": True, "terminating": False}
     assert eps["10.244.0.1"]["zone"] == "zone-a" and eps["10.244.0.1"]["nodeName"] == "node-a"
     assert eps["10.244.0.1"]["hints"] == {"forZones": [{"name": "zone-a"}]}
-    assert eps["10.244.0.1"]["targetRef"]["kind"] == "Pod" and eps["10.244.0.1"]["targetRef"]["name"] == "web-1"
+    assert (
+        eps["10.244.0.1"]["targetRef"]["kind"] == "Pod" and eps["10.244.0.1"]["targetRef"]["name"] == "web-1"
+    )
     assert eps["10.244.0.2"]["conditions"] == {"ready": False, "serving": False, "terminating": False}
     assert "hints" not in eps["10.244.0.2"]
 
@@ -192,10 +198,17 @@ async def test_readiness_flip_rewrites_exactly_one_slice(client: RestClient, ns:
 
         after = await eventually(flipped)
         await asyncio.sleep(1.5)
-        writes = sum(SLICE_CHANGES.labels(op)._value.get() for op in ("create", "update", "delete")) - writes_before
+        writes = (
+            sum(SLICE_CHANGES.labels(op)._value.get() for op in ("create", "update", "delete"))
+            - writes_before
+        )
     assert writes == 1
     gen_before = {s["metadata"]["name"]: s["metadata"].get("generation") for s in before}
-    changed = [s["metadata"]["name"] for s in after if s["metadata"].get("generation") != gen_before[s["metadata"]["name"]]]
+    changed = [
+        s["metadata"]["name"]
+        for s in after
+        if s["metadata"].get("generation") != gen_before[s["metadata"]["name"]]
+    ]
     assert len(changed) == 1
     assert [s["metadata"]["name"] for s in after] == sorted(gen_before)
 
@@ -203,8 +216,12 @@ async def test_readiness_flip_rewrites_exactly_one_slice(client: RestClient, ns:
 async def test_named_target_port_splits_slices_and_deletion_cleans_up(client: RestClient, ns: str) -> None:
     ports = [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": "web"}]
     await client.create(SERVICES, service("named", ports=ports), namespace=ns)
-    await make_pod(client, ns, "n-1", "named", "10.246.0.1", container_ports=[{"name": "web", "containerPort": 8080}])
-    await make_pod(client, ns, "n-2", "named", "10.246.0.2", container_ports=[{"name": "web", "containerPort": 9090}])
+    await make_pod(
+        client, ns, "n-1", "named", "10.246.0.1", container_ports=[{"name": "web", "containerPort": 8080}]
+    )
+    await make_pod(
+        client, ns, "n-2", "named", "10.246.0.2", container_ports=[{"name": "web", "containerPort": 9090}]
+    )
     async with controller(client):
 
         async def two_slices() -> list[Obj] | None:
@@ -236,7 +253,9 @@ async def test_named_target_port_splits_slices_and_deletion_cleans_up(client: Re
         await eventually(none_left)
 
 
-async def test_placeholder_user_slices_left_alone_and_event_on_unknown_node(client: RestClient, ns: str) -> None:
+async def test_placeholder_user_slices_left_alone_and_event_on_unknown_node(
+    client: RestClient, ns: str
+) -> None:
     user_slice = {
         "apiVersion": "discovery.k8s.io/v1",
         "kind": "EndpointSlice",
@@ -272,5 +291,7 @@ async def test_placeholder_user_slices_left_alone_and_event_on_unknown_node(clie
     )
     assert ev["source"]["component"] == "endpointslice-controller"
     mine = await client.get(ENDPOINT_SLICES, "by-hand", namespace=ns)
-    assert mine["endpoints"] == [{"addresses": ["192.0.2.1"]}] or mine["endpoints"][0]["addresses"] == ["192.0.2.1"]
+    assert mine["endpoints"] == [{"addresses": ["192.0.2.1"]}] or mine["endpoints"][0]["addresses"] == [
+        "192.0.2.1"
+    ]
     assert mine["metadata"]["labels"][MANAGED_BY] == "someone-else"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import shutil
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -95,13 +97,33 @@ async def events_for(client: RestClient, name: str, reason: str) -> list[Obj]:
     ]
 
 
-async def test_ip_assigned_shown_in_status_with_event(client: RestClient) -> None:
-    async with lb_controller(client, "10.123.0.10-10.123.0.11"):
+def kubectl_get_svc(apiserver: Any) -> dict[str, list[str]]:
+    out = subprocess.run(
+        ["kubectl", f"--kubeconfig={apiserver.kubeconfig}", "get", "svc", "-n", NS],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    rows = [line.split() for line in out.splitlines()]
+    header = rows[0]
+    return {r[0]: r for r in rows[1:]} | {"": header}
+
+
+async def test_ip_assigned_shown_in_status_with_event(client: RestClient, apiserver: Any) -> None:
+    async with lb_controller(client, "10.123.0.10-10.123.0.10"):
         await client.create(SERVICES, lb_service("lb-a"))
         got = await eventually(lambda: ingress(client, "lb-a"))
         assert got == [{"ip": "10.123.0.10", "ipMode": "VIP"}]
         (ev,) = await eventually(lambda: events_for(client, "lb-a", "IPAllocated"))
         assert ev["type"] == "Normal" and ev["message"] == 'Assigned IP ["10.123.0.10"]'
+        await client.create(SERVICES, lb_service("lb-b"))
+        await eventually(lambda: events_for(client, "lb-b", "AllocationFailed"))
+    if shutil.which("kubectl"):
+        table = kubectl_get_svc(apiserver)
+        col = table[""].index("EXTERNAL-IP")
+        assert table["lb-a"][col] == "10.123.0.10"
+        assert table["lb-b"][col] == "<pending>"
 
 
 async def test_exhaustion_then_release_on_delete_and_type_change(client: RestClient) -> None:

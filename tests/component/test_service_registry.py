@@ -340,3 +340,30 @@ def test_kubectl_apply_doc_examples_twice_and_get(server: ApiServer, tmp_path: P
         "POST", SVC_PATH, svc("doc-np-2", type="NodePort", ports=[{"port": 80, "nodePort": 30007}])
     )
     assert status == 201, body
+
+
+def test_external_ip_admission_flags(tmp_path: Path) -> None:
+    srv = start_apiserver(
+        tmp_path / "data",
+        "--deny-service-external-ips",
+        "--service-node-port-range",
+        "31000-31010",
+        backend="memory",
+    )
+    try:
+        status, body, _ = srv.call("POST", SVC_PATH, svc("eip", externalIPs=["198.51.100.32"]))
+        assert status == 403, body
+        assert body["reason"] == "Forbidden"
+        assert (
+            body["message"]
+            == 'services "eip" is forbidden: Use of external IPs is denied by admission control'
+        )
+        status, body, _ = srv.call(
+            "POST", SVC_PATH, svc("np", type="NodePort", ports=[{"port": 80, "nodePort": 30007}])
+        )
+        assert status == 422
+        assert body["message"].endswith(
+            "provided port is not in the valid range. The range of valid ports is 31000-31010"
+        )
+    finally:
+        srv.stop()

@@ -580,6 +580,29 @@ async def test_compaction_removes_deleted_keys_entirely(store: Store) -> None:
     assert kv is not None and (kv.create_revision, kv.version) == (r, 1)
 
 
+async def test_delete_between_two_compactions_does_not_resurrect(store: Store) -> None:
+    await store.create("/z/k", b"old")
+    r = await store.create("/z/other", b"o")
+    await store.compact(r)
+    rd, _ = await store.delete("/z/k")
+    r2 = await store.create("/z/new", b"n")
+    await store.compact(r2)
+    assert [kv.key for kv in (await store.list("/z/")).items] == ["/z/new", "/z/other"]
+    assert await store.get("/z/k") is None
+    assert await store.get("/z/k", revision=r2) is None
+    with pytest.raises(CompactedError):
+        await store.get("/z/k", revision=rd - 1)
+
+
+async def test_lagging_watcher_below_compaction_is_cancelled(store: Store) -> None:
+    w = store.watch("/lag/", start_revision=0)
+    r1 = await store.create("/lag/a", b"1")
+    r2 = await store.update("/lag/a", b"2", expected_revision=r1)
+    await store.compact(r2)
+    with pytest.raises(CompactedError):
+        await take(w, 1)
+
+
 async def test_live_watcher_survives_compaction(store: Store) -> None:
     w = store.watch("/l/", start_revision=0)
     r1 = await store.create("/l/a", b"1")
@@ -707,7 +730,7 @@ async def _observe(store: Store) -> list[Any]:
 
 
 @pytest.mark.parametrize("backend", sorted(set(BACKENDS) - {"memory"}))
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(_op, max_size=25))
 def test_backend_agrees_with_memory_reference(backend: str, tmp_path_factory: Any, ops: list[Any]) -> None:
     async def run(factory: Any) -> tuple[list[Any], list[Any]]:

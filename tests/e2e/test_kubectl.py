@@ -441,3 +441,71 @@ def test_core_flow_with_other_kubectl_versions(
     assert ssa.stdout.strip() == "service/vweb serverside-applied"
     describe = k("describe", "svc", "vweb").stdout
     assert "Name:" in describe and "vweb" in describe and "81/TCP" in describe
+
+
+OTHER_KINDS = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p1
+  labels: {app: p1}
+spec:
+  containers:
+  - name: main
+    image: example/app:1
+    env:
+    - {name: A, value: "1"}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: manual-1
+  labels: {kubernetes.io/service-name: manual}
+addressType: IPv4
+ports:
+- {name: http, port: 8080, protocol: TCP}
+endpoints:
+- addresses: [10.1.0.1]
+- addresses: [10.1.0.2]
+---
+apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata:
+  name: lock
+spec:
+  holderIdentity: me
+"""
+
+
+def test_apply_and_get_other_kinds(kubectl: Kubectl, tmp_path: Path) -> None:
+    manifest = write(tmp_path, "kinds.yaml", OTHER_KINDS)
+    out = kubectl("apply", "-f", str(manifest)).stdout.split("\n")
+    assert out[:3] == [
+        "pod/p1 created",
+        "endpointslice.discovery.k8s.io/manual-1 created",
+        "lease.coordination.k8s.io/lock created",
+    ]
+    changed = write(
+        tmp_path,
+        "kinds2.yaml",
+        OTHER_KINDS.replace("example/app:1", "example/app:2").replace(
+            "holderIdentity: me", "holderIdentity: you"
+        ),
+    )
+    out = kubectl("apply", "-f", str(changed)).stdout.split("\n")
+    assert out[0] == "pod/p1 configured"
+    assert out[2] == "lease.coordination.k8s.io/lock configured"
+    # The endpoints list is atomic and the server adds `conditions: {}` to each endpoint (as
+    # upstream does), so kubectl's three-way diff resends the list: "configured", not "unchanged".
+    assert out[1].startswith("endpointslice.discovery.k8s.io/manual-1 ")
+    pod = get_json(kubectl, "pod", "p1")
+    assert pod["spec"]["containers"][0]["image"] == "example/app:2"
+    assert pod["spec"]["containers"][0]["env"] == [{"name": "A", "value": "1"}]
+    header, rows = table(kubectl("get", "endpointslices").stdout)
+    assert header == ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"]
+    assert rows[0][:4] == ["manual-1", "IPv4", "8080", "10.1.0.1,10.1.0.2"]
+    header, rows = table(kubectl("get", "leases").stdout)
+    assert header == ["NAME", "HOLDER", "AGE"] and rows[0][:2] == ["lock", "you"]
+    header, rows = table(kubectl("get", "pods").stdout)
+    assert header == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert rows[0][:2] == ["p1", "0/1"]

@@ -2,11 +2,12 @@
 
 Covered: metadata; containers and initContainers (names, image, ports, env, probes, pull and
 termination-message policies); restartPolicy, dnsPolicy and dnsConfig, hostname, subdomain,
-nodeName, serviceAccountName, schedulerName, activeDeadlineSeconds, hostNetwork ports;
+nodeName, serviceAccountName, schedulerName, activeDeadlineSeconds, hostNetwork ports,
+tolerations;
 update rules (the "pod updates may not change fields other than ..." Forbidden error,
 containers may not be added or removed, activeDeadlineSeconds, tolerations additions only);
 status updates (conditions, nodeName, podIPs, hostIPs, terminated-container transitions).
-Volumes, security contexts, affinity, resources and tolerations' own syntax are not checked.
+Volumes, security contexts, affinity and resources are not checked.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from kubesvc.api.validation.names import (
     inclusive_range_error,
     is_http_header_name,
     is_relaxed_env_var_name,
+    is_valid_label_value,
     is_valid_port_name,
     is_valid_port_num,
     parse_ip_sloppy,
@@ -45,6 +47,7 @@ from kubesvc.api.validation.names import (
     validate_nonnegative,
     validate_qualified_name,
 )
+from kubesvc.api.validation.node import validate_taint_effect
 
 Obj = Mapping[str, Any]
 
@@ -318,8 +321,8 @@ def _validate_containers(
         if host_network:
             for j, port in enumerate(ports):
                 port = _m(port)
-                host_port = _i(port.get("hostPort"))
-                if host_port and host_port != _i(port.get("containerPort")):
+                # defaulting copies containerPort into an unset hostPort under host networking
+                if _i(port.get("hostPort")) != _i(port.get("containerPort")):
                     errs.append(
                         invalid(
                             p.child("ports").index(j).child("containerPort"),
@@ -404,6 +407,49 @@ def _validate_dns(spec: Obj, fld: FieldPath) -> ErrorList:
     return errs
 
 
+def validate_tolerations(tolerations: Sequence[Any], fld: FieldPath) -> ErrorList:
+    errs: ErrorList = []
+    for i, toleration in enumerate(tolerations):
+        toleration = _m(toleration)
+        p = fld.index(i)
+        key, operator = _s(toleration.get("key")), _s(toleration.get("operator"))
+        value, effect = _s(toleration.get("value")), _s(toleration.get("effect"))
+        if key:
+            errs.extend(validate_qualified_name(key, p.child("key")))
+        if not key and operator != "Exists":
+            errs.append(
+                invalid(
+                    p.child("operator"),
+                    operator,
+                    'operator must be Exists when `key` is empty, which means "match all values and all keys"',
+                )
+            )
+        if toleration.get("tolerationSeconds") is not None and effect != "NoExecute":
+            errs.append(
+                invalid(
+                    p.child("effect"), effect, "effect must be 'NoExecute' when `tolerationSeconds` is set"
+                )
+            )
+        if operator in ("Equal", ""):
+            msgs = is_valid_label_value(value)
+            if msgs:
+                errs.append(invalid(p.child("operator"), value, ";".join(msgs)))
+        elif operator == "Exists":
+            if value:
+                errs.append(
+                    invalid(
+                        p.child("operator"),
+                        dict(toleration),
+                        "value must be empty when `operator` is 'Exists'",
+                    )
+                )
+        else:
+            errs.append(not_supported(p.child("operator"), operator, ("Equal", "Exists")))
+        if effect:
+            errs.extend(validate_taint_effect(effect, p.child("effect"), allow_empty=True))
+    return errs
+
+
 def validate_pod_spec(spec: Obj, fld: FieldPath) -> ErrorList:
     errs: ErrorList = []
     host_network = spec.get("hostNetwork") is True
@@ -450,6 +496,7 @@ def validate_pod_spec(spec: Obj, fld: FieldPath) -> ErrorList:
         value = _s(spec.get(key))
         if value:
             errs.extend(validate_dns1123_label(value, fld.child(key)))
+    errs.extend(validate_tolerations(_seq(spec.get("tolerations")), fld.child("tolerations")))
     scheduler = _s(spec.get("schedulerName"))
     if scheduler:
         errs.extend(validate_dns1123_subdomain(scheduler, fld.child("schedulerName")))
@@ -555,7 +602,8 @@ def _only_added_tolerations(new: Sequence[Any], old: Sequence[Any]) -> ErrorList
                     "existing toleration can not be modified except its tolerationSeconds",
                 )
             ]
-    return []
+    # upstream checks the new list's syntax here once more
+    return validate_tolerations(new, path("spec", "tolerations"))
 
 
 def _metadata_and_spec(pod: Obj) -> ErrorList:

@@ -138,6 +138,7 @@ class EndpointSliceController(Controller):
         self.tracker = EndpointSliceTracker()
         self.trigger_times = TriggerTimeTracker()
         self._counts: dict[str, tuple[int, int]] = {}  # service key -> (endpoints, slices)
+        self._memos: dict[str, dict[str, Any]] = {}  # service key -> plan_slices memo
         add_pod_indexes(pods.store)
         add_slice_indexes(slices.store)
         services.add_handler(
@@ -230,6 +231,7 @@ class EndpointSliceController(Controller):
             self.trigger_times.delete_service(namespace, name)
             self.tracker.delete_service(namespace, name)
             self._set_counts(key, None)
+            self._memos.pop(key, None)
             await self._delete_orphans(namespace, name)
             return
         if spec(service).get("type") == "ExternalName":
@@ -252,6 +254,7 @@ class EndpointSliceController(Controller):
             max_endpoints_per_slice=self.max_endpoints_per_slice,
             controller_name=self.controller_name,
             trigger_time=trigger,
+            memo=self._memos.setdefault(key, {}),
         )
         errors = list(plan.errors)
         try:

@@ -7,6 +7,7 @@ selector matching and address families.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -16,19 +17,19 @@ Obj = dict[str, Any]
 CLUSTER_IP_NONE = "None"
 
 
+_EMPTY: Mapping[str, Any] = {}
+
+
 def meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    m = obj.get("metadata")
-    return m if isinstance(m, Mapping) else {}
+    return obj.get("metadata") or _EMPTY
 
 
 def spec(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    s = obj.get("spec")
-    return s if isinstance(s, Mapping) else {}
+    return obj.get("spec") or _EMPTY
 
 
 def status(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    s = obj.get("status")
-    return s if isinstance(s, Mapping) else {}
+    return obj.get("status") or _EMPTY
 
 
 def is_pod_ready(pod: Mapping[str, Any]) -> bool:
@@ -124,6 +125,7 @@ def select_pods(service: Mapping[str, Any], pods: Iterable[Obj]) -> list[Obj]:
     ]
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def is_ipv6(ip: str) -> bool:
     try:
         return ipaddress.ip_address(ip).version == 6
@@ -131,6 +133,7 @@ def is_ipv6(ip: str) -> bool:
         return ":" in ip
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def canonical_ip(ip: str) -> str:
     """Re-stringified address (upstream parses sloppily and prints again)."""
     try:

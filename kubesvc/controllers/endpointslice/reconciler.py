@@ -141,8 +141,9 @@ def port_key(ports: Iterable[Mapping[str, Any]] | None) -> PortKey:
 def endpoint_key(ep: Mapping[str, Any]) -> EndpointKey:
     """An endpoint's identity (upstream's endpoint hash): addresses, hostname, target name."""
     ref = ep.get("targetRef") or {}
+    addrs = ep.get("addresses") or ()
     return (
-        tuple(sorted(ep.get("addresses") or ())),
+        tuple(addrs) if len(addrs) < 2 else tuple(sorted(addrs)),
         ep.get("hostname") or "",
         ref.get("namespace", ""),
         ref.get("name", ""),
@@ -157,6 +158,8 @@ def _ref_without_rv(ref: Mapping[str, Any] | None) -> Obj | None:
 
 def endpoints_equal_beyond_key(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """Same node, zone, conditions and target (ignoring its resourceVersion); hints ignored."""
+    if a == b:
+        return True
     if a.get("nodeName") != b.get("nodeName") or a.get("zone") != b.get("zone"):
         return False
     ca, cb = a.get("conditions") or {}, b.get("conditions") or {}
@@ -363,6 +366,7 @@ def plan_slices(
     max_endpoints_per_slice: int = DEFAULT_MAX_ENDPOINTS_PER_SLICE,
     controller_name: str = CONTROLLER_NAME,
     trigger_time: str | None = None,
+    memo: dict[str, dict[Any, tuple[Obj, EndpointKey]]] | None = None,
 ) -> SlicePlan:
     """What to create, update and delete so the slices match the Service's Pods.
 
@@ -371,6 +375,10 @@ def plan_slices(
     `trigger_time` (RFC 3339) is written as the last-change-trigger-time annotation on every
     slice created or updated, and the annotation is removed from them when None.
     The inputs are not modified; objects in the plan are new dicts.
+
+    `memo` (optional, owned by the caller, one per Service) remembers the endpoint built for
+    each Pod version (uid, resourceVersion, zone, ...) so a re-plan after a one-Pod change does
+    not rebuild every endpoint; it only ever holds the entries of the last plan.
     """
     if max_endpoints_per_slice < 1:
         raise ValueError("max_endpoints_per_slice must be positive")
@@ -395,6 +403,7 @@ def plan_slices(
             address_type,
             max_endpoints_per_slice,
             controller_name,
+            None if memo is None else memo.setdefault(address_type, {}),
         )
         final_create, final_update, final_delete = _finalize(service, create, update, delete)
         plan.to_create.extend(final_create)
@@ -424,6 +433,7 @@ def _plan_address_type(
     address_type: str,
     max_per_slice: int,
     controller_name: str,
+    memo: dict[Any, tuple[Obj, EndpointKey]] | None = None,
 ) -> tuple[list[Obj], list[Obj], list[Mapping[str, Any]], list[str]]:
     to_create: list[Obj] = []
     to_update: list[Obj] = []
@@ -439,13 +449,21 @@ def _plan_address_type(
 
     desired_ports: dict[PortKey, list[Obj]] = {}
     desired: dict[PortKey, dict[EndpointKey, Obj]] = {}
+    used: dict[Any, tuple[Obj, EndpointKey]] = {}
     publish = bool(spec(service).get("publishNotReadyAddresses"))
     svc_ns, svc_name = meta(service).get("namespace", ""), meta(service).get("name", "")
+    # Ports depend on the Pod only through named target ports: otherwise compute them once.
+    named = any(isinstance(p.get("targetPort"), str) for p in spec(service).get("ports") or ())
+    shared_ports: list[Obj] | None = None if named else endpoint_ports(service, {})
+    shared_key = port_key(shared_ports) if shared_ports is not None else ()
     for pod in pods:
         if not should_pod_be_in_endpoints(pod, include_terminating=True):
             continue
-        ports = endpoint_ports(service, pod)
-        pk = port_key(ports)
+        if shared_ports is not None:
+            ports, pk = shared_ports, shared_key
+        else:
+            ports = endpoint_ports(service, pod)
+            pk = port_key(ports)
         group = desired.setdefault(pk, {})
         desired_ports.setdefault(pk, ports)
         node_name = spec(pod).get("nodeName", "")
@@ -455,9 +473,32 @@ def _plan_address_type(
                 f"skipping Pod {meta(pod).get('name')} for Service {svc_ns}/{svc_name}: Node {node_name} Not Found"
             )
             continue
-        ep = pod_to_endpoint(pod, node, service, address_type)
+        if memo is None:
+            ep = pod_to_endpoint(pod, node, service, address_type)
+            key = endpoint_key(ep)
+        else:
+            pm = meta(pod)
+            zone = (meta(node).get("labels") or {}).get(LABEL_ZONE) if node is not None else None
+            mkey = (
+                pm.get("uid"),
+                pm.get("name"),
+                pm.get("resourceVersion"),
+                address_type,
+                zone,
+                publish,
+                svc_name,
+            )
+            hit = memo.get(mkey)
+            if hit is None:
+                ep = pod_to_endpoint(pod, node, service, address_type)
+                hit = (ep, endpoint_key(ep))
+            used[mkey] = hit
+            ep, key = dict(hit[0]), hit[1]  # plans change only top-level keys (hints)
         if ep["addresses"]:
-            group[endpoint_key(ep)] = ep
+            group[key] = ep
+    if memo is not None:
+        memo.clear()
+        memo.update(used)
 
     for pk, group in desired.items():
         c, u, d = _plan_port_group(
@@ -492,10 +533,19 @@ def _plan_address_type(
         if _name(s) in changed:
             continue
         if _hints_need_update(s, close, node_hints):
-            to_update.append(copy.deepcopy(dict(s)))
+            to_update.append(_copy_slice(s))
     for s in to_create + to_update:
         _apply_hints(s, close, node_hints)
     return to_create, to_update, to_delete, errors
+
+
+def _copy_slice(s: Mapping[str, Any], endpoints: list[Obj] | None = None) -> Obj:
+    """A copy safe to change: new metadata, ports and endpoint list (cache objects stay intact)."""
+    out = dict(s)
+    out["metadata"] = copy.deepcopy(dict(meta(s)))
+    out["ports"] = copy.deepcopy(list(s.get("ports") or []))
+    out["endpoints"] = endpoints if endpoints is not None else copy.deepcopy(list(s.get("endpoints") or []))
+    return out
 
 
 def _plan_port_group(
@@ -523,7 +573,7 @@ def _plan_port_group(
             key = endpoint_key(ep)
             want = remaining.pop(key, None)
             if want is not None:
-                kept.append(copy.deepcopy(want))
+                kept.append(want)  # desired endpoints are fresh dicts, each placed once
                 if not endpoints_equal_beyond_key(want, ep):
                     endpoint_changed = True
         labels, labels_changed = slice_labels(meta(s).get("labels"), service, controller_name)
@@ -531,12 +581,11 @@ def _plan_port_group(
             if not kept:
                 to_delete.append(s)
             else:
-                updated = copy.deepcopy(dict(s))
-                updated["endpoints"] = kept
+                updated = _copy_slice(s, kept)
                 updated["metadata"]["labels"] = labels
                 to_update[name] = updated
         elif labels_changed:
-            updated = copy.deepcopy(dict(s))
+            updated = _copy_slice(s)
             updated["metadata"]["labels"] = labels
             to_update[name] = updated
         else:
@@ -550,7 +599,7 @@ def _plan_port_group(
     if queue and to_update:
         for s in sorted(to_update.values(), key=lambda s: (-len(s["endpoints"]), _name(s))):
             while queue and len(s["endpoints"]) < max_per_slice:
-                s["endpoints"].append(copy.deepcopy(queue.pop()))
+                s["endpoints"].append(queue.pop())
 
     # 3. the rest: into the one unchanged slice they fill best when they all fit, else new slices
     to_create: list[Obj] = []
@@ -566,12 +615,11 @@ def _plan_port_group(
                     if diff == 0:
                         break
             if best is not None:
-                target = copy.deepcopy(dict(by_name[best]))
-                target.setdefault("endpoints", [])
+                target = _copy_slice(by_name[best])
         if target is None:
             target = new_slice(service, ports, address_type, controller_name)
         while queue and len(target["endpoints"]) < max_per_slice:
-            target["endpoints"].append(copy.deepcopy(queue.pop()))
+            target["endpoints"].append(queue.pop())
         name = _name(target)
         if name:
             to_update[name] = target

@@ -216,3 +216,14 @@ _small_values = st.sampled_from(["", "1", "7", "v", "w"])
 def test_selector_matches_exactly_what_its_requirements_say(reqs, labels):
     sel = L.parse(str(Selector.everything().add(*reqs)))
     assert sel.matches(labels) is all(_holds(r, labels) for r in reqs)
+
+
+def test_requires_exact_match_and_validated_sets():
+    sel = L.parse("app=web,tier in (db),x notin (y)")
+    assert sel.requires_exact_match("app") == "web"
+    assert sel.requires_exact_match("tier") == "db"
+    assert sel.requires_exact_match("x") is None
+    assert sel.requires_exact_match("missing") is None
+    assert str(L.validated_selector_from_set({"k": "v"})) == "k=v"
+    with pytest.raises(LabelSelectorError, match="values"):
+        L.validated_selector_from_set({"k": "bad value"})

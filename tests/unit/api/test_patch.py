@@ -140,7 +140,10 @@ def test_json_patch_failures_are_422(ops: list[Any], message: str) -> None:
     assert message in str(info.value)
     assert info.value.code == 422 and info.value.reason == "Invalid"
     status = info.value.to_status_error()
-    assert status.code == 422 and status.message == "the server rejected our request due to an error in our request"
+    assert (
+        status.code == 422
+        and status.message == "the server rejected our request due to an error in our request"
+    )
 
 
 def test_failing_test_rejects_whole_patch() -> None:
@@ -368,3 +371,11 @@ def test_smp_node_addresses_merge_by_type() -> None:
     out = smp(node, {"status": {"addresses": [{"type": "InternalIP", "address": "2.2.2.2"}]}}, kind="Node")
     assert out["status"]["addresses"][0] == {"type": "InternalIP", "address": "2.2.2.2"}
     assert len(out["status"]["addresses"]) == 2
+
+
+def test_smp_retain_keys_must_cover_the_patch() -> None:
+    pod = {"spec": {"volumes": [{"name": "v", "emptyDir": {}}]}}
+    patch = {"spec": {"volumes": [{"name": "v", "$retainKeys": ["name"], "hostPath": {"path": "/x"}}]}}
+    with pytest.raises(PatchError) as info:
+        smp(pod, patch, kind="Pod")
+    assert info.value.code == 422

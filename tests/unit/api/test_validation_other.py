@@ -202,6 +202,42 @@ POD_CASES = [
         [("spec.containers[0].ports[0].containerPort", I)],
     ),
     ("bad-pod-name", lambda p: p["metadata"].update(name="Web"), [("metadata.name", I)]),
+    (
+        "toleration-ok",
+        lambda p: p["spec"].update(
+            tolerations=[
+                {"key": "k", "operator": "Equal", "value": "v", "effect": "NoExecute", "tolerationSeconds": 5}
+            ]
+        ),
+        [],
+    ),
+    (
+        "toleration-empty-key-needs-exists",
+        lambda p: p["spec"].update(tolerations=[{"operator": "Equal"}]),
+        [("spec.tolerations[0].operator", I)],
+    ),
+    (
+        "toleration-seconds-needs-noexecute",
+        lambda p: p["spec"].update(
+            tolerations=[{"key": "k", "operator": "Exists", "effect": "NoSchedule", "tolerationSeconds": 5}]
+        ),
+        [("spec.tolerations[0].effect", I)],
+    ),
+    (
+        "toleration-exists-with-value",
+        lambda p: p["spec"].update(tolerations=[{"key": "k", "operator": "Exists", "value": "v"}]),
+        [("spec.tolerations[0].operator", I)],
+    ),
+    (
+        "toleration-bad-operator",
+        lambda p: p["spec"].update(tolerations=[{"key": "k", "operator": "In"}]),
+        [("spec.tolerations[0].operator", NS)],
+    ),
+    (
+        "toleration-bad-effect",
+        lambda p: p["spec"].update(tolerations=[{"key": "k", "operator": "Exists", "effect": "Never"}]),
+        [("spec.tolerations[0].effect", NS)],
+    ),
 ]
 
 
@@ -245,6 +281,13 @@ def test_pod_update_rules():
     assert pairs(
         validate(tweak(deadline, lambda p: p["spec"].update(activeDeadlineSeconds=60)), deadline)
     ) == [("spec.activeDeadlineSeconds", I)]
+
+
+def test_status_of_kind_without_status_rules_uses_update_rules():
+    old = tweak(LEASE, lambda lease: lease["metadata"].update(resourceVersion="1"))
+    assert pairs(
+        validate_status(tweak(old, lambda lease: lease["spec"].update(leaseDurationSeconds=-1)), old)
+    ) == [("spec.leaseDurationSeconds", I)]
 
 
 def test_pod_status_update_rules():

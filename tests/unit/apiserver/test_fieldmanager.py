@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -299,7 +301,7 @@ def test_ssa_keeps_last_applied_annotation_and_status() -> None:
     applied = manifest()
     applied["status"] = {"loadBalancer": {"ingress": [{"ip": "6.6.6.6"}]}}
     out = server_side_apply(
-        live, applied, manager="kubectl", force=False, now=T1, api_version="v1", kind="Service"
+        live, applied, manager="someone", force=False, now=T1, api_version="v1", kind="Service"
     )
     assert out["metadata"]["annotations"][LAST_APPLIED] == '{"x":1}\n'
     assert out["status"] == {"loadBalancer": {}}, "status is reset on main-resource apply"
@@ -332,3 +334,95 @@ def test_fields_v1_round_trip_and_path_strings() -> None:
     assert '.spec.ports[port=80,protocol="TCP"].port' in texts
     with pytest.raises(ValueError):
         fields_to_set({"x:bad": {}})
+
+
+def test_accepts_datetime_now() -> None:
+    obj = stored(manifest())
+    record_update(None, obj, manager="m", api_version="v1", now=datetime(2024, 1, 1, 0, 3, tzinfo=UTC))
+    assert obj["metadata"]["managedFields"][0]["time"] == "2024-01-01T00:03:00Z"
+
+
+def test_kubectl_server_side_apply_syncs_last_applied_annotation() -> None:
+    live = created()
+    applied = manifest(ports=[{"name": "http", "port": 80, "targetPort": 8080}])
+    out = server_side_apply(
+        live, applied, manager="kubectl", force=False, now=T1, api_version="v1", kind="Service"
+    )
+    assert json.loads(out["metadata"]["annotations"][LAST_APPLIED]) == applied
+    other = server_side_apply(
+        live, applied, manager="someone", force=False, now=T1, api_version="v1", kind="Service"
+    )
+    assert other["metadata"]["annotations"][LAST_APPLIED] == '{"x":1}\n', "only kubectl's applies sync it"
+    fresh = server_side_apply(
+        None, applied, manager="kubectl", force=False, now=T1, api_version="v1", kind="Service"
+    )
+    assert LAST_APPLIED not in fresh["metadata"].get("annotations", {}), "never added when absent"
+
+
+def test_update_managers_are_capped_at_ten() -> None:
+    obj = created("m00")
+    for i in range(1, 13):
+        new = copy.deepcopy(obj)
+        new["metadata"]["labels"][f"k{i}"] = "v"
+        record_update(obj, new, manager=f"m{i:02d}", api_version="v1", now=f"2024-01-01T01:{i:02d}:00Z")
+        obj = new
+    names = [e["manager"] for e in obj["metadata"]["managedFields"]]
+    assert len(names) == 10
+    assert "ancient-changes" in names
+    assert "m00" not in names and "m12" in names
+    ancient = entries(obj)["ancient-changes"]["fieldsV1"]
+    assert "f:spec" in ancient, "the oldest manager's fields survive in the bucket"
+
+
+def test_ssa_list_order_follows_structured_merge_diff() -> None:
+    live = manifest(ports=[{"port": 1}, {"port": 2}, {"port": 3}])
+    live = stored(
+        server_side_apply(None, live, manager="a", force=False, now=T0, api_version="v1", kind="Service")
+    )
+    applied = manifest(ports=[{"port": 3, "name": "c"}, {"port": 4}, {"port": 1, "name": "a"}])
+    out = server_side_apply(live, applied, manager="b", force=False, now=T1, api_version="v1", kind="Service")
+    assert [p["port"] for p in out["spec"]["ports"]] == [2, 3, 4, 1]
+    assert out["spec"]["ports"][1] == {"port": 3, "name": "c"}
+
+
+def test_fields_v1_keys_are_ordered_like_upstream() -> None:
+    tree = fields_to_set(
+        {
+            "f:spec": {
+                "f:ports": {
+                    'k:{"port":443,"protocol":"TCP"}': {},
+                    ".": {},
+                    'k:{"port":80,"protocol":"TCP"}': {},
+                }
+            }
+        }
+    )
+    ports = set_to_fields(tree)["f:spec"]["f:ports"]
+    assert list(ports) == [".", 'k:{"port":80,"protocol":"TCP"}', 'k:{"port":443,"protocol":"TCP"}']
+
+
+def test_kubectl_server_side_apply_takes_over_client_side_applied_fields() -> None:
+    """`kubectl apply --server-side` after `kubectl apply`: no conflict on fields the
+    last-applied configuration set and the object still holds (upstream's lastAppliedManager)."""
+    live = stored(manifest())
+    live["metadata"]["annotations"] = {LAST_APPLIED: json.dumps(manifest())}
+    record_update(None, live, manager="kubectl-client-side-apply", api_version="v1", now=T0)
+    changed = manifest(ports=[{"name": "http", "port": 80, "targetPort": 9090}])
+    out = server_side_apply(
+        live, changed, manager="kubectl", force=False, now=T1, api_version="v1", kind="Service"
+    )
+    assert out["spec"]["ports"][0]["targetPort"] == 9090
+    # Another manager name gets the conflict.
+    with pytest.raises(StatusError):
+        server_side_apply(
+            live, changed, manager="other", force=False, now=T1, api_version="v1", kind="Service"
+        )
+    # A field changed since the last client-side apply is not covered.
+    edited = copy.deepcopy(live)
+    edited["spec"]["ports"][0]["targetPort"] = 7070
+    record_update(live, edited, manager="kubectl-edit", api_version="v1", now=T1)
+    with pytest.raises(StatusError) as info:
+        server_side_apply(
+            edited, changed, manager="kubectl", force=False, now=T2, api_version="v1", kind="Service"
+        )
+    assert 'conflict with "kubectl-edit" using v1' in info.value.message

@@ -404,3 +404,13 @@ def test_namespace_lease_event_and_default() -> None:
     t = to_table(other, [{"metadata": {"name": "t", "creationTimestamp": "2024-01-01T00:00:00Z"}}], now=NOW)
     assert names(t) == ["Name", "Created At"]
     assert t["rows"][0]["cells"] == ["t", "2024-01-01T00:00:00Z"]
+
+
+def test_single_object_table_carries_its_resource_version() -> None:
+    svc = service()
+    svc["metadata"]["resourceVersion"] = "42"
+    assert to_table(scheme.SERVICES, [svc], now=NOW)["metadata"] == {"resourceVersion": "42"}
+    assert to_table(scheme.SERVICES, [svc, svc], now=NOW)["metadata"] == {}
+    assert to_table(scheme.SERVICES, [svc], now=NOW, list_meta={"resourceVersion": "7"})["metadata"] == {
+        "resourceVersion": "7"
+    }

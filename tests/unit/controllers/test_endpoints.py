@@ -59,7 +59,9 @@ def addr(name: str, ip: str, **extra: Any) -> Obj:
 
 
 def test_ready_and_not_ready_share_a_subset_sorted_by_ip() -> None:
-    subsets = build_subsets(service(), [pod("b", "10.0.0.2"), pod("a", "10.0.0.10"), pod("c", "10.0.0.3", False)])
+    subsets = build_subsets(
+        service(), [pod("b", "10.0.0.2"), pod("a", "10.0.0.10"), pod("c", "10.0.0.3", False)]
+    )
     assert subsets == [
         {
             "addresses": [addr("a", "10.0.0.10"), addr("b", "10.0.0.2")],  # byte order, as upstream
@@ -78,7 +80,9 @@ def test_ready_and_not_ready_share_a_subset_sorted_by_ip() -> None:
         ("publish: terminating included as ready", True, (set_deletion_timestamp(),), True, ["addresses"]),
     ],
 )
-def test_inclusion_rules(name: str, publish: bool, tweaks: tuple[Any, ...], ready: bool, want: list[str]) -> None:
+def test_inclusion_rules(
+    name: str, publish: bool, tweaks: tuple[Any, ...], ready: bool, want: list[str]
+) -> None:
     svc = service()
     svc["spec"]["publishNotReadyAddresses"] = publish
     subsets = build_subsets(svc, [pod("a", "10.0.0.1", ready, *tweaks)])
@@ -169,7 +173,10 @@ def test_headless_label_added_and_label_changes_written() -> None:
 
 
 def _pods(n: int, ready: bool, start: int = 0) -> list[Obj]:
-    return [pod(f"p{i}", f"10.{i // 60000}.{(i // 250) % 240}.{i % 250 + 1}", ready) for i in range(start, start + n)]
+    return [
+        pod(f"p{i}", f"10.{i // 60000}.{(i // 250) % 240}.{i % 250 + 1}", ready)
+        for i in range(start, start + n)
+    ]
 
 
 def test_truncation_keeps_ready_first_and_annotates() -> None:
@@ -193,10 +200,20 @@ def test_truncation_of_ready_drops_all_not_ready() -> None:
 def test_truncation_proportional_over_subsets() -> None:
     svc = service(set_ports(make_service_port("http", 80, "web")))
     pods = [
-        pod(f"a{i}", f"10.1.{i // 250}.{i % 250 + 1}", True, set_container_ports(make_container_port("web", 8080)))
+        pod(
+            f"a{i}",
+            f"10.1.{i // 250}.{i % 250 + 1}",
+            True,
+            set_container_ports(make_container_port("web", 8080)),
+        )
         for i in range(900)
     ] + [
-        pod(f"b{i}", f"10.2.{i // 250}.{i % 250 + 1}", True, set_container_ports(make_container_port("web", 9090)))
+        pod(
+            f"b{i}",
+            f"10.2.{i // 250}.{i % 250 + 1}",
+            True,
+            set_container_ports(make_container_port("web", 9090)),
+        )
         for i in range(600)
     ]
     subsets = build_subsets(svc, pods)

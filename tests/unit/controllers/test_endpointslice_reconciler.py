@@ -49,7 +49,9 @@ def service(*tweaks: Any) -> Obj:
     return svc
 
 
-def pod(name: str, ip: str | tuple[str, ...] = "10.0.0.1", ready: bool = True, node: str = "n1", *tweaks: Any) -> Obj:
+def pod(
+    name: str, ip: str | tuple[str, ...] = "10.0.0.1", ready: bool = True, node: str = "n1", *tweaks: Any
+) -> Obj:
     ips = (ip,) if isinstance(ip, str) else ip
     p = make_pod(name, set_node_name(node), set_pod_ips(*ips), set_pod_ready(ready), *tweaks)
     p["metadata"]["uid"] = f"uid-{name}"
@@ -78,7 +80,9 @@ class FakeApi:
         for s in plan.to_update:
             name = s["metadata"]["name"]
             new = copy.deepcopy(s)
-            new["metadata"]["generation"] = self.slices.get(name, {}).get("metadata", {}).get("generation", 1) + 1
+            new["metadata"]["generation"] = (
+                self.slices.get(name, {}).get("metadata", {}).get("generation", 1) + 1
+            )
             self.slices[name] = new
         for s in plan.to_create:
             new = copy.deepcopy(s)
@@ -182,7 +186,9 @@ def test_new_slice_shape_is_upstreams() -> None:
         ),
     ],
 )
-def test_conditions(name: str, svc_tweaks: tuple[str, ...], pod_tweaks: tuple[Any, ...], ready_flag: bool, want: Obj) -> None:
+def test_conditions(
+    name: str, svc_tweaks: tuple[str, ...], pod_tweaks: tuple[Any, ...], ready_flag: bool, want: Obj
+) -> None:
     svc = service()
     if "publish" in svc_tweaks:
         svc["spec"]["publishNotReadyAddresses"] = True
@@ -234,7 +240,8 @@ def test_named_target_port_resolves_per_pod_into_separate_slices() -> None:
     e = pod("e", "10.0.0.5", True, "n1", set_container_ports(make_container_port("web", 8080, "UDP")))
     p = plan(svc, [a, b, c, d, e])
     got = {
-        tuple((pt["name"], pt["protocol"], pt["port"]) for pt in s["ports"]): addresses([s]) for s in p.to_create
+        tuple((pt["name"], pt["protocol"], pt["port"]) for pt in s["ports"]): addresses([s])
+        for s in p.to_create
     }
     assert got == {
         (("dns", "UDP", 53), ("http", "TCP", 8080)): ["10.0.0.1", "10.0.0.3"],
@@ -247,7 +254,12 @@ def test_sidecar_named_port_resolves() -> None:
     svc = service(set_ports(make_service_port("http", 80, "side")))
     a = pod("a")
     a["spec"]["initContainers"] = [
-        {"name": "s", "image": "x", "restartPolicy": "Always", "ports": [{"name": "side", "containerPort": 7000, "protocol": "TCP"}]}
+        {
+            "name": "s",
+            "image": "x",
+            "restartPolicy": "Always",
+            "ports": [{"name": "side", "containerPort": 7000, "protocol": "TCP"}],
+        }
     ]
     assert plan(svc, [a]).to_create[0]["ports"] == [{"name": "http", "protocol": "TCP", "port": 7000}]
 
@@ -256,7 +268,9 @@ def test_app_protocol_is_carried() -> None:
     port = make_service_port("h2", 80, 8080)
     port["appProtocol"] = "kubernetes.io/h2c"
     p = plan(service(set_ports(port)), [pod("a")])
-    assert p.to_create[0]["ports"] == [{"name": "h2", "protocol": "TCP", "port": 8080, "appProtocol": "kubernetes.io/h2c"}]
+    assert p.to_create[0]["ports"] == [
+        {"name": "h2", "protocol": "TCP", "port": 8080, "appProtocol": "kubernetes.io/h2c"}
+    ]
 
 
 def test_dual_stack_one_slice_family_per_address_type() -> None:
@@ -284,7 +298,13 @@ def test_headless_label_and_no_ports() -> None:
 
 
 def test_hostname_only_when_subdomain_is_the_service() -> None:
-    p = plan(service(), [pod("a", "10.0.0.1", True, "n1", set_hostname("h1", "web")), pod("b", "10.0.0.2", True, "n1", set_hostname("h2", "other"))])
+    p = plan(
+        service(),
+        [
+            pod("a", "10.0.0.1", True, "n1", set_hostname("h1", "web")),
+            pod("b", "10.0.0.2", True, "n1", set_hostname("h2", "other")),
+        ],
+    )
     eps = {ep["targetRef"]["name"]: ep for ep in p.to_create[0]["endpoints"]}
     assert eps["a"]["hostname"] == "h1"
     assert "hostname" not in eps["b"]
@@ -365,7 +385,14 @@ def test_pod_resource_version_change_alone_writes_nothing() -> None:
 @pytest.mark.parametrize("td", ["PreferClose", "PreferSameZone"])
 def test_prefer_close_hints_own_zone_for_ready_endpoints(td: str) -> None:
     svc = service(set_traffic_distribution(td))
-    p = plan(svc, [pod("a", "10.0.0.1", True, "n1"), pod("b", "10.0.0.2", True, "n3"), pod("c", "10.0.0.3", False, "n2")])
+    p = plan(
+        svc,
+        [
+            pod("a", "10.0.0.1", True, "n1"),
+            pod("b", "10.0.0.2", True, "n3"),
+            pod("c", "10.0.0.3", False, "n2"),
+        ],
+    )
     eps = {ep["targetRef"]["name"]: ep for ep in p.to_create[0]["endpoints"]}
     assert eps["a"]["hints"] == {"forZones": [{"name": "zone-a"}]}
     assert "hints" not in eps["b"]  # no zone
@@ -383,7 +410,9 @@ def test_hints_added_to_and_removed_from_unchanged_slices() -> None:
     api = converge(svc, [pod("a")])
     close = service(set_traffic_distribution("PreferClose"))
     p = plan(close, [pod("a")], api.list())
-    assert len(p.to_update) == 1 and p.to_update[0]["endpoints"][0]["hints"] == {"forZones": [{"name": "zone-a"}]}
+    assert len(p.to_update) == 1 and p.to_update[0]["endpoints"][0]["hints"] == {
+        "forZones": [{"name": "zone-a"}]
+    }
     api.apply(p)
     assert plan(close, [pod("a")], api.list()).is_empty()
     p = plan(svc, [pod("a")], api.list())
@@ -425,7 +454,11 @@ def test_inputs_are_not_modified() -> None:
 # -- properties -----------------------------------------------------------------------------
 
 pod_specs = st.lists(
-    st.tuples(st.booleans(), st.sampled_from(["n1", "n2", "n3"]), st.sampled_from(["ok", "ok", "ok", "noip", "failed", "terminating"])),
+    st.tuples(
+        st.booleans(),
+        st.sampled_from(["n1", "n2", "n3"]),
+        st.sampled_from(["ok", "ok", "ok", "noip", "failed", "terminating"]),
+    ),
     max_size=120,
 )
 
@@ -477,7 +510,12 @@ def test_property_converges_each_endpoint_once_never_over_max(
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 150), max_per=st.sampled_from([1, 3, 10, 100]), flip=st.integers(0, 10**6), what=st.sampled_from(["ready", "unready", "terminating", "delete"]))
+@given(
+    n=st.integers(1, 150),
+    max_per=st.sampled_from([1, 3, 10, 100]),
+    flip=st.integers(0, 10**6),
+    what=st.sampled_from(["ready", "unready", "terminating", "delete"]),
+)
 def test_property_one_pod_change_is_one_slice_write(n: int, max_per: int, flip: int, what: str) -> None:
     svc = service()
     pods = [pod(f"p{i}", f"10.2.{i // 200}.{i % 200 + 1}", i % 3 != 0) for i in range(n)]
@@ -499,7 +537,9 @@ def test_property_one_pod_change_is_one_slice_write(n: int, max_per: int, flip: 
 
 @settings(max_examples=60, deadline=None)
 @given(n=st.integers(0, 120), add=st.integers(1, 30), max_per=st.sampled_from([5, 10, 100]))
-def test_property_new_slice_only_when_existing_cannot_take_the_new_endpoints(n: int, add: int, max_per: int) -> None:
+def test_property_new_slice_only_when_existing_cannot_take_the_new_endpoints(
+    n: int, add: int, max_per: int
+) -> None:
     svc = service()
     pods = [pod(f"p{i}", f"10.3.0.{i + 1}") for i in range(n)]
     api = converge(svc, pods, max_endpoints_per_slice=max_per)
@@ -516,3 +556,22 @@ def test_property_new_slice_only_when_existing_cannot_take_the_new_endpoints(n: 
         assert sum(len(s["endpoints"]) for s in p.to_create) >= add - free
     api.apply(p)
     assert addresses(api.list()) == expected_addresses(more)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rounds=st.lists(pod_specs, min_size=1, max_size=4), max_per=st.sampled_from([2, 5, 100]))
+def test_property_memo_changes_nothing(rounds: list[list[tuple[bool, str, str]]], max_per: int) -> None:
+    svc = service(set_traffic_distribution("PreferClose"))
+    plain, memoized = FakeApi(), FakeApi()
+    memo: dict[str, Any] = {}
+    for specs in rounds:
+        pods = build_pods(specs)
+        for p, spec_ in zip(pods, specs):
+            # an unchanged Pod keeps its resourceVersion across rounds: memo hits
+            p["metadata"]["resourceVersion"] = f"{p['metadata']['name']}-{spec_}"
+        a = plan_slices(svc, pods, NODES, plain.list(), max_endpoints_per_slice=max_per)
+        b = plan_slices(svc, pods, NODES, memoized.list(), max_endpoints_per_slice=max_per, memo=memo)
+        assert (a.to_create, a.to_update, a.to_delete) == (b.to_create, b.to_update, b.to_delete)
+        plain.apply(a)
+        memoized.apply(b)
+    assert plain.list() == memoized.list()

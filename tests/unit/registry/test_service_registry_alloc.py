@@ -85,6 +85,13 @@ async def expect_error(coro: Any, code: int, message: str) -> StatusError:
     return exc.value
 
 
+async def expect_error_code(coro: Any, code: int) -> StatusError:
+    with pytest.raises(StatusError) as exc:
+        await coro
+    assert exc.value.code == code, exc.value.message
+    return exc.value
+
+
 # -- ClusterIP --------------------------------------------------------------------------------
 
 
@@ -288,6 +295,24 @@ async def test_removing_the_last_finalizer_deletes_and_releases() -> None:
     assert await e.keys() == (set(), set())
 
 
+async def test_update_failing_validation_after_allocation_releases_it() -> None:
+    e = await env_for(service_node_port_range="30000-30001")
+    await e.create(make_svc("v"))
+
+    def change(s: Obj) -> None:
+        s["spec"].update(type="NodePort", sessionAffinity="Bogus")
+
+    with pytest.raises(StatusError) as exc:
+        await e.update("v", change)
+    assert exc.value.code == 422 and "sessionAffinity" in exc.value.message
+    assert (await e.keys())[1] == set()
+    # both ports of the tiny range are still free in this process's cache
+    out = await e.create(
+        make_svc("w", type="NodePort", ports=[{"name": "a", "port": 80}, {"name": "b", "port": 81}])
+    )
+    assert sorted(p["nodePort"] for p in out["spec"]["ports"]) == [30000, 30001]
+
+
 # -- type transitions -----------------------------------------------------------------------
 
 
@@ -431,6 +456,11 @@ async def test_deny_service_external_ips() -> None:
         403,
         'services "x" is forbidden: Use of external IPs is denied by admission control',
     )
+    # an invalid Service is reported as invalid first (admission runs after validation)
+    bad = make_svc("z", externalIPs=["192.0.2.1"], sessionAffinity="Bogus")
+    err = await expect_error_code(e.create(bad), 422)
+    assert "sessionAffinity" in err.message
+    assert await e.keys() == (set(), set())  # and what was allocated for it is given back
     # existing externalIPs (written before the flag) may be kept or removed, not added to
     plain = await env_for(e.store)
     await plain.create(make_svc("y", externalIPs=["192.0.2.1", "192.0.2.2"]))
@@ -489,3 +519,28 @@ async def test_same_requested_ip_from_two_processes_one_winner() -> None:
     losers = [r for r in results if isinstance(r, StatusError)]
     assert len(winners) == 1 and len(losers) == 9
     assert all(e.code == 422 and "provided IP is already allocated" in e.message for e in losers)
+
+
+@pytest.mark.parametrize(
+    ("ranges", "message"),
+    [
+        (
+            "10.0.0.0/8",
+            "specified --service-cluster-ip-range is too large; for 32-bit addresses, the mask must be >= 12",
+        ),
+        (
+            "10.0.0.0/16,fd00::/64",
+            "specified secondary service cidr is too large; for 128-bit addresses, the mask must be >= 108",
+        ),
+        (
+            "10.0.0.0/16,10.1.0.0/16",
+            "--service-cluster-ip-range[0] and --service-cluster-ip-range[1] must be of different IP family",
+        ),
+    ],
+)
+def test_service_cidr_flags_are_checked(ranges: str, message: str) -> None:
+    from kubesvc.registry.service import ServiceAllocators
+
+    with pytest.raises(ValueError) as exc:
+        ServiceAllocators(MemoryStore(), cluster_ip_ranges=ranges)
+    assert str(exc.value) == message

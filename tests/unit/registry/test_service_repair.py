@@ -143,3 +143,25 @@ async def test_start_service_controllers_bootstraps_kubernetes_service() -> None
         assert k2["metadata"]["resourceVersion"] == k["metadata"]["resourceVersion"]
     finally:
         task.cancel()
+
+
+async def test_metrics_on_the_apiserver_registry() -> None:
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    store, reg, _ = await setup("10.0.0.0/24")
+    metrics = CollectorRegistry()
+    await store.txn([], [Put(ip_key("10.0.0.9"), b"{}")])
+    task = await start_service_controllers(
+        reg, ServerConfig(), secure_port=6443, repair_interval=3600, metrics_registry=metrics
+    )
+    assert task is not None
+    try:
+        repair = task.repair  # type: ignore[attr-defined]
+        await repair.run_once()
+        await repair.run_once()  # third sighting: released
+        text = generate_latest(metrics).decode()
+        assert 'apiserver_clusterip_allocator_allocated_ips{cidr="10.0.0.0/24"} 1.0' in text
+        assert 'apiserver_clusterip_repair_ip_errors_total{type="leak"} 1.0' in text
+        assert "apiserver_nodeport_allocator_available_ports 2768.0" in text
+    finally:
+        task.cancel()
