@@ -225,6 +225,8 @@ async def _discovery(request: web.Request, ri: rinfo.RequestInfo, state: AppStat
 
 async def _non_resource(request: web.Request, ri: rinfo.RequestInfo, state: AppState) -> web.StreamResponse:
     path = request.path
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/")
     if request.method not in ("GET", "HEAD"):
         raise errors.method_not_supported("", request.method)
     if path == "/version":
@@ -242,7 +244,7 @@ async def _non_resource(request: web.Request, ri: rinfo.RequestInfo, state: AppS
             raise errors.path_not_found()
         body, ctype = openapi.v2_response()
         return web.Response(body=body, headers={"Content-Type": ctype})
-    if path == "/openapi/v3" or path == "/openapi/v3/":
+    if path == "/openapi/v3":
         if openapi is None:
             raise errors.path_not_found()
         return _json(openapi.v3_index())

@@ -720,7 +720,7 @@ def _sync_last_applied(merged: dict[str, Any], applied: dict[str, Any]) -> None:
     annotations = (config.get("metadata") or {}).get("annotations")
     if isinstance(annotations, dict):
         annotations.pop(LAST_APPLIED, None)
-    merged.setdefault("metadata", {}).setdefault("annotations", {})[LAST_APPLIED] = _dumps(config)
+    merged.setdefault("metadata", {}).setdefault("annotations", {})[LAST_APPLIED] = _dumps(config) + "\n"
 
 
 MAX_UPDATE_MANAGERS = 10

@@ -261,12 +261,30 @@ class Informer:
                 self._call(h.on_delete, obj)
 
 
-class InformerFactory:
-    """One shared informer per (resource, namespace, label selector, field selector)."""
+def strip_managed_fields(obj: Obj) -> Obj:
+    """Drop metadata.managedFields (what kube-controller-manager's informers do to save memory)."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and "managedFields" in meta:
+        meta.pop("managedFields")
+    return obj
 
-    def __init__(self, client: RestClient, *, resync_period: float | None = None) -> None:
+
+class InformerFactory:
+    """One shared informer per (resource, namespace, label selector, field selector).
+
+    `transform` (default: `strip_managed_fields`) applies to every informer that does not get
+    its own."""
+
+    def __init__(
+        self,
+        client: RestClient,
+        *,
+        resync_period: float | None = None,
+        transform: Callable[[Obj], Obj] | None = strip_managed_fields,
+    ) -> None:
         self.client = client
         self.resync_period = resync_period
+        self.transform = transform
         self._informers: dict[tuple[Any, ...], Informer] = {}
         self._tasks: dict[tuple[Any, ...], asyncio.Task[None]] = {}
 
@@ -288,7 +306,7 @@ class InformerFactory:
                 namespace=namespace,
                 label_selector=label_selector,
                 field_selector=field_selector,
-                transform=transform,
+                transform=transform if transform is not None else self.transform,
                 resync_period=self.resync_period,
             )
             self._informers[key] = inf

@@ -208,12 +208,16 @@ def test_server_side_apply_conflict_and_force(kubectl: Kubectl, tmp_path: Path) 
 
 
 def test_server_side_apply_after_client_side_apply_migrates(kubectl: Kubectl, tmp_path: Path) -> None:
-    manifest = service_yaml(tmp_path, name="mig")
-    kubectl("apply", "-f", str(manifest))
+    kubectl("apply", "-f", str(service_yaml(tmp_path, name="mig")))
+    # Changing a client-side-applied field with --server-side is no conflict for kubectl itself.
+    manifest = service_yaml(tmp_path, name="mig", target=9090)
     out = kubectl("apply", "--server-side", "-f", str(manifest))
     assert out.stdout.strip() == "service/mig serverside-applied"
     assert "rejected managed fields migration" not in out.stderr
     svc = json.loads(kubectl("get", "svc", "mig", "-o", "json", "--show-managed-fields").stdout)
+    assert svc["spec"]["ports"][0]["targetPort"] == 9090
+    last = json.loads(svc["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"])
+    assert last["spec"]["ports"][0]["targetPort"] == 9090, "server-side apply keeps last-applied in step"
     managers = {(e["manager"], e["operation"]) for e in svc["metadata"]["managedFields"]}
     assert ("kubectl", "Apply") in managers
     assert ("kubectl-client-side-apply", "Update") not in managers

@@ -189,6 +189,34 @@ async def test_same_port_tcp_and_udp_share_one_node_port() -> None:
     assert (await e.keys())[1] == {a}
 
 
+async def test_user_given_node_port_shared_by_tcp_and_udp_of_one_port() -> None:
+    e = await env_for()
+    out = await e.create(
+        make_svc(
+            "dns",
+            type="NodePort",
+            ports=[
+                {"name": "dns-tcp", "port": 53, "protocol": "TCP", "nodePort": 30053},
+                {"name": "dns", "port": 53, "protocol": "UDP", "nodePort": 30053},
+            ],
+        )
+    )
+    assert [p["nodePort"] for p in out["spec"]["ports"]] == [30053, 30053]
+    assert (await e.keys())[1] == {30053}
+    # only the UDP entry names it: the TCP entry of the same port gets the same one
+    out = await e.create(
+        make_svc(
+            "dns2",
+            type="NodePort",
+            ports=[
+                {"name": "dns-tcp", "port": 53, "protocol": "TCP"},
+                {"name": "dns", "port": 53, "protocol": "UDP", "nodePort": 30054},
+            ],
+        )
+    )
+    assert [p["nodePort"] for p in out["spec"]["ports"]] == [30054, 30054]
+
+
 async def test_requested_node_port_conflict_and_range_messages() -> None:
     e = await env_for()
     await e.create(make_svc("a", type="NodePort", ports=[{"port": 80, "nodePort": 30007}]))
