@@ -5,6 +5,7 @@ module; use distinct namespaces/names per test.  `apiserver_factory(*flags, back
 extra servers (own data dirs) for a test and stops them afterwards.  Both are `ApiServer`
 objects (tests/support/apiserver.py): `.url`, `.admin_token`, `.readonly_token`, `.ca_file`,
 `.kubeconfig`, `.data_dir`, `.pid`, `.session()`, `.call()`, `.stop()`, `.restart()`.
+`apiserver_inprocess`: the same surface from a thread of the test process (memory store).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.support.apiserver import ApiServer, start_apiserver
+from tests.support.inprocess import start_inprocess_apiserver
 
 # The storage backend of the shared `apiserver` fixture (sqlite is the product default).
 BACKEND = os.environ.get("KUBESVC_TEST_STORAGE", "sqlite")
@@ -25,6 +27,17 @@ BACKEND = os.environ.get("KUBESVC_TEST_STORAGE", "sqlite")
 @pytest.fixture(scope="module")
 def apiserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     srv = start_apiserver(tmp_path_factory.mktemp("apiserver") / "data", backend=BACKEND)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="module")
+def apiserver_inprocess(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    """The same API served from a thread of the test process (memory store): fast start,
+    but no process to restart or kill."""
+    srv = start_inprocess_apiserver(tmp_path_factory.mktemp("apiserver-inproc") / "data")
     try:
         yield srv
     finally:

@@ -54,6 +54,8 @@ class AppState:
 
 
 STATE: web.AppKey[AppState] = web.AppKey("state", AppState)
+REQUEST_INFO: web.RequestKey[rinfo.RequestInfo] = web.RequestKey("request_info", rinfo.RequestInfo)
+USER: web.RequestKey[pki.UserInfo | None] = web.RequestKey("user", object)  # type: ignore[arg-type]
 
 
 class InstrumentedStore:
@@ -335,9 +337,9 @@ async def _resource(request: web.Request, ri: rinfo.RequestInfo, state: AppState
 async def _dispatch(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     ri = rinfo.parse(request.method, request.path, request.query)
-    request["ri"] = ri
+    request[REQUEST_INFO] = ri
     user = _authenticate(request, state)
-    request["user"] = user
+    request[USER] = user
     _authorize(user, ri, request.method)
     if ri.is_resource:
         return await _resource(request, ri, state)
@@ -372,7 +374,7 @@ async def _middleware(
         log.exception("request failed: %s %s", request.method, request.path)
         resp = _status_response(errors.internal_error(str(exc)))
     elapsed = time.perf_counter() - start
-    ri: rinfo.RequestInfo | None = request.get("ri")
+    ri: rinfo.RequestInfo | None = request.get(REQUEST_INFO)
     if ri is not None and ri.is_resource:
         verb = _METRIC_VERBS.get(ri.verb, ri.verb.upper())
         if ri.verb == "patch" and request.headers.get("Content-Type", "").startswith(neg.APPLY_PATCH):
@@ -384,7 +386,7 @@ async def _middleware(
             state.metrics.latency.labels(verb, ri.group, ri.version, ri.resource, ri.subresource).observe(
                 elapsed
             )
-    user = request.get("user")
+    user = request.get(USER)
     log.info(
         "request",
         extra={

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from kubesvc.api.errors import StatusError
+from kubesvc.api.errors import StatusError, bad_request
 from kubesvc.api.patch import KindSchema, ListSchema, schema_for
 
 Element = tuple[str, str]
@@ -636,6 +636,8 @@ def server_side_apply(
     configuration changes is owned by another manager, unless `force`.
     """
     now = _rfc3339(now)
+    if ((applied.get("metadata") or {}).get("managedFields")) is not None:
+        raise bad_request("metadata.managedFields must be nil")
     schema = schema_for(api_version, kind)
     managers = _decode_or_empty((live or {}).get("metadata", {}).get("managedFields"))
     live_view = _strip(live, api_version=api_version, kind=kind, subresource=subresource)

@@ -30,7 +30,7 @@ from kubesvc.api import codec, scheme
 from kubesvc.api import types as t
 from kubesvc.api.patch import schema_for
 from kubesvc.api.scheme import ResourceInfo
-from kubesvc.apiserver.openapi_data.descriptions import DESCRIPTIONS, ENUMS, REQUIRED
+from kubesvc.apiserver.openapi_data.descriptions import COMMON, DESCRIPTIONS, ENUMS, REQUIRED
 
 OPENAPI_VERSION = "3.0.0"
 INFO = {"title": "Kubernetes", "version": "v1.31.0"}
@@ -75,9 +75,16 @@ def schema_name(type_name: str, group: str = "") -> str:
 
 
 _INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+# Typeless (oneOf) schemas, as upstream serves them, so `explain` prints <IntOrString>/<Quantity>.
 _INT_OR_STRING_SCHEMA: dict[str, Any] = {
     "description": "A value that is either an integer or a string (a port number or a port name).",
     "format": "int-or-string",
+    "oneOf": [{"type": "integer"}, {"type": "string"}],
+}
+_QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
+_QUANTITY_SCHEMA: dict[str, Any] = {
+    "description": "A fixed-point amount of a resource, such as 100m CPU or 1Gi of memory.",
+    "oneOf": [{"type": "string"}, {"type": "number"}],
 }
 
 
@@ -108,7 +115,7 @@ class _Builder:
             child_path = f"{path}.{field}" if path else field
             prop = self.type_schema(hint, str(raw.get(field, "")), kind_schema, child_path)
             key = f"{tp.__name__}.{field}"
-            desc = DESCRIPTIONS.get(key)
+            desc = DESCRIPTIONS.get(key) or COMMON.get(field)
             if desc:
                 if "$ref" in prop:
                     prop = {"allOf": [prop], "description": desc}
@@ -132,7 +139,8 @@ class _Builder:
             self.schemas.setdefault(_INT_OR_STRING, dict(_INT_OR_STRING_SCHEMA))
             return {"$ref": f"#/components/schemas/{_INT_OR_STRING}"}
         if "Quantity" in raw and origin is not dict:
-            return {"type": "string", "format": "quantity"}
+            self.schemas.setdefault(_QUANTITY, dict(_QUANTITY_SCHEMA))
+            return {"$ref": f"#/components/schemas/{_QUANTITY}"}
         if "MicroTime" in raw:
             return {"type": "string", "format": "date-time"}
         if "Time" in raw.split("[")[0]:

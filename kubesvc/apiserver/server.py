@@ -21,6 +21,9 @@ from kubesvc.apiserver.app import STATE, build_app
 from kubesvc.apiserver.config import ServerConfig
 
 log = logging.getLogger("kubesvc.apiserver")
+# Lifecycle lines ("serving", "stopped") are written whatever --log-level says: tools wait for them.
+lifecycle = logging.getLogger("kubesvc.apiserver.lifecycle")
+lifecycle.setLevel(logging.INFO)
 
 _STD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -123,7 +126,7 @@ async def serve(config: ServerConfig, *, ready: asyncio.Event | None = None) -> 
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    log.info(
+    lifecycle.info(
         "serving",
         extra={"url": url, "port": port, "kubeconfig": str(kubeconfig), "storage": config.storage_backend},
     )
@@ -132,12 +135,12 @@ async def serve(config: ServerConfig, *, ready: asyncio.Event | None = None) -> 
     try:
         await stop.wait()
     finally:
-        log.info("shutting down")
+        lifecycle.info("shutting down")
         state.shutdown.set()
         await runner.cleanup()
         with contextlib.suppress(Exception):
             await store.close()
-        log.info("stopped")
+        lifecycle.info("stopped")
 
 
 def run(config: ServerConfig) -> None:

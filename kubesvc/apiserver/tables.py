@@ -642,6 +642,20 @@ def columns_for(info: ResourceInfo) -> list[Column]:
     return [dict(c) for c in columns]
 
 
+_POD_DONE = {
+    "Succeeded": "The pod has completed successfully.",
+    "Failed": "The pod failed.",
+}
+
+
+def _pod_row_conditions(pod: Obj) -> list[dict[str, str]]:
+    """Finished Pods carry a `Completed` row condition, as upstream's printer sets it."""
+    phase = str(_dig(pod, "status", "phase") or "")
+    if phase not in _POD_DONE:
+        return []
+    return [{"type": "Completed", "status": "True", "reason": phase, "message": _POD_DONE[phase]}]
+
+
 def _row_object(obj: Obj, include_object: str) -> Obj | None:
     if include_object == "None":
         return None
@@ -666,7 +680,15 @@ def to_table(
     `None`.  no_headers drops the column definitions (watch events after the first).
     """
     _, row_fn = PRINTERS.get((info.group, info.kind), (DEFAULT_COLUMNS, _default_row))
-    rows = [{"cells": row_fn(obj, now), "object": _row_object(obj, include_object)} for obj in objects]
+    rows = []
+    for obj in objects:
+        row: dict[str, Any] = {"cells": row_fn(obj, now)}
+        if info.kind == "Pod" and not info.group:
+            conditions = _pod_row_conditions(obj)
+            if conditions:
+                row["conditions"] = conditions
+        row["object"] = _row_object(obj, include_object)
+        rows.append(row)
     metadata = dict(list_meta or {})
     if list_meta is None and len(objects) == 1 and _meta(objects[0]).get("resourceVersion"):
         # A single object's table carries that object's resourceVersion, as upstream's does.

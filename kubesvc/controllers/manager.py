@@ -13,6 +13,9 @@ Controllers (names as upstream's, old aliases accepted; `--controllers` takes `*
   garbage-collector-controller        (`garbagecollector`)       slices/Endpoints whose owner is gone
   service-lb-controller               (`service`)                our bare-metal LoadBalancer IPs
 
+Informer caches drop `metadata.managedFields` from every object and keep of a Pod only what the
+endpoint controllers read (`slim_pod`), which is what keeps memory flat at 10,000 Services.
+
 `/healthz` (also `/livez`, `/readyz`) and `/metrics` are served over plain HTTP on
 `--metrics-bind-address` (default 127.0.0.1:10257; upstream serves HTTPS on --secure-port 10257).
 """

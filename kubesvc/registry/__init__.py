@@ -16,7 +16,12 @@ from typing import Any
 
 from kubesvc.api import errors, scheme
 from kubesvc.api.scheme import ResourceInfo
-from kubesvc.registry.generic import ListOptions, NamespaceResourceStore, ResourceStore
+from kubesvc.registry.generic import (
+    EventsV1ResourceStore,
+    ListOptions,
+    NamespaceResourceStore,
+    ResourceStore,
+)
 from kubesvc.registry.kinds import FINALIZER_KUBERNETES, strategy_for
 from kubesvc.registry.selectors import ObjectFilter
 from kubesvc.registry.strategy import Strategy, apply_defaults
@@ -55,7 +60,6 @@ class Registry:
             except errors.StatusError as exc:
                 if exc.reason != "AlreadyExists":
                     raise
-
 
     async def finalize_namespace(self, name: str) -> bool:
         """Empty a terminating namespace and drop the `kubernetes` finalizer (what the namespace
@@ -127,7 +131,11 @@ def build_registry(
             strategy = _service_strategy(config, store)
         if strategy is None:
             strategy = strategy_for(info)
-        cls = NamespaceResourceStore if info == scheme.NAMESPACES else ResourceStore
+        cls: type[ResourceStore] = ResourceStore
+        if info == scheme.NAMESPACES:
+            cls = NamespaceResourceStore
+        elif info == scheme.EVENTS_EVENTS_V1:
+            cls = EventsV1ResourceStore
         reg.add(cls(info, strategy, store, registry=reg, clock=clock, rng=rng))
     return reg
 

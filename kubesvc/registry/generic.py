@@ -748,6 +748,31 @@ __all__ = [
 ]
 
 
+class EventsV1ResourceStore(ResourceStore):
+    """events.k8s.io/v1 Events are core v1 Events stored under the same keys and converted on
+    the way in and out, so both APIs (and their watches) see the same objects."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.root = "/registry/events/"
+
+    def decode(self, kv: KeyValue) -> Obj:
+        from kubesvc.registry.kinds import event_from_core
+
+        obj = event_from_core(codec.loads(kv.value))
+        _meta(obj)["resourceVersion"] = str(kv.mod_revision)
+        return obj
+
+    def encode(self, obj: Obj) -> bytes:
+        from kubesvc.registry.kinds import event_to_core
+
+        core = event_to_core(obj)
+        meta = dict(core.get("metadata") or {})
+        meta.pop("resourceVersion", None)
+        core["metadata"] = meta
+        return codec.dumps(core)
+
+
 # Namespaces that may never be deleted (upstream NamespaceLifecycle `immortalNamespaces`).
 IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
 

@@ -194,6 +194,51 @@ class LeaseStrategy(Strategy):
     allow_unconditional_update = False
 
 
+# events.k8s.io/v1 Event <-> core v1 Event: the same stored objects, two shapes (upstream
+# `pkg/apis/events/v1` conversion).  (events.k8s.io field, core field)
+EVENT_FIELD_MAP = (
+    ("regarding", "involvedObject"),
+    ("note", "message"),
+    ("deprecatedSource", "source"),
+    ("deprecatedFirstTimestamp", "firstTimestamp"),
+    ("deprecatedLastTimestamp", "lastTimestamp"),
+    ("deprecatedCount", "count"),
+    ("reportingController", "reportingComponent"),
+)
+_EVENT_SHARED = (
+    "metadata",
+    "eventTime",
+    "series",
+    "reportingInstance",
+    "action",
+    "reason",
+    "related",
+    "type",
+)
+
+
+def event_to_core(ev: Obj) -> Obj:
+    out: Obj = {"apiVersion": "v1", "kind": "Event"}
+    for k in _EVENT_SHARED:
+        if k in ev:
+            out[k] = ev[k]
+    for new, core in EVENT_FIELD_MAP:
+        if new in ev:
+            out[core] = ev[new]
+    return out
+
+
+def event_from_core(ev: Obj) -> Obj:
+    out: Obj = {"apiVersion": "events.k8s.io/v1", "kind": "Event"}
+    for k in _EVENT_SHARED:
+        if k in ev:
+            out[k] = ev[k]
+    for new, core in EVENT_FIELD_MAP:
+        if core in ev and ev[core] not in (None, "", 0, {}):
+            out[new] = ev[core]
+    return out
+
+
 STRATEGIES: dict[ResourceInfo, type[Strategy]] = {
     scheme.SERVICES: ServiceStrategy,
     scheme.PODS: PodStrategy,

@@ -24,7 +24,7 @@ UNAUTHORIZED = {
 
 
 def test_missing_or_bad_token_is_401(apiserver: ApiServer) -> None:
-    st, body, headers = apiserver.call("GET", "/api/v1/namespaces", token=None)
+    st, body, _ = apiserver.call("GET", "/api/v1/namespaces", token=None)
     assert (st, body) == (401, UNAUTHORIZED)
     st, body, _ = apiserver.call("GET", "/api/v1/namespaces", token="not-a-token")
     assert (st, body) == (401, UNAUTHORIZED)
@@ -35,7 +35,12 @@ def test_missing_or_bad_token_is_401(apiserver: ApiServer) -> None:
 def test_readonly_token_reads_but_cannot_write(apiserver: ApiServer) -> None:
     st, _, _ = apiserver.call("GET", "/api/v1/namespaces/default/services", token="readonly")
     assert st == 200
-    body = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "ro"}, "spec": {"ports": [{"port": 80}]}}
+    body = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "ro"},
+        "spec": {"ports": [{"port": 80}]},
+    }
     st, resp, _ = apiserver.call("POST", "/api/v1/namespaces/default/services", body, token="readonly")
     assert st == 403
     assert resp["reason"] == "Forbidden"
@@ -92,7 +97,12 @@ def test_material_is_reused_after_restart(apiserver_factory: Any) -> None:
     ca = srv.ca_file.read_bytes()
     cert = (srv.data_dir / "apiserver.crt").read_bytes()
     token = srv.admin_token
-    body = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "persist"}, "spec": {"ports": [{"port": 80}]}}
+    body = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "persist"},
+        "spec": {"ports": [{"port": 80}]},
+    }
     assert srv.call("POST", "/api/v1/namespaces/default/services", body)[0] == 201
     assert srv.stop() == 0, srv.logs()
     assert '"msg": "stopped"' in srv.logs()

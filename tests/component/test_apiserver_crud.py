@@ -4,8 +4,8 @@ request-body checks, dry-run, strategies, namespace lifecycle and graceful delet
 from __future__ import annotations
 
 import itertools
-import time
 import re
+import time
 from typing import Any
 
 import pytest
@@ -17,13 +17,18 @@ _ns_counter = itertools.count()
 
 def new_namespace(srv: ApiServer, prefix: str = "crud") -> str:
     name = f"{prefix}-{next(_ns_counter)}"
-    st, body, _ = srv.call("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    st, body, _ = srv.call(
+        "POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+    )
     assert st == 201, body
     return name
 
 
 def svc(name: str, **spec: Any) -> dict[str, Any]:
-    s: dict[str, Any] = {"ports": [{"name": "http", "port": 80, "targetPort": 8080}], "selector": {"app": name}}
+    s: dict[str, Any] = {
+        "ports": [{"name": "http", "port": 80, "targetPort": 8080}],
+        "selector": {"app": name},
+    }
     s.update(spec)
     return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}, "spec": s}
 
@@ -32,7 +37,12 @@ def pod(name: str, node: str = "") -> dict[str, Any]:
     spec: dict[str, Any] = {"containers": [{"name": "c", "image": "busybox"}]}
     if node:
         spec["nodeName"] = node
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": name}}, "spec": spec}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": spec,
+    }
 
 
 RFC3339_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -207,8 +217,12 @@ def test_invalid_status_names_the_kind(apiserver: ApiServer) -> None:
     assert body["reason"] == "Invalid"
     assert body["details"]["kind"] == "Service"
     assert body["details"]["name"] == "bad"
-    assert body["message"].startswith('Service "bad" is invalid: spec.ports[0].name: Invalid value: "my_port"')
-    assert {"reason": "FieldValueInvalid", "field": "spec.ports[0].name"}.items() <= body["details"]["causes"][0].items()
+    assert body["message"].startswith(
+        'Service "bad" is invalid: spec.ports[0].name: Invalid value: "my_port"'
+    )
+    assert {"reason": "FieldValueInvalid", "field": "spec.ports[0].name"}.items() <= body["details"][
+        "causes"
+    ][0].items()
     assert apiserver.call("GET", f"/api/v1/namespaces/{ns}/services/bad")[0] == 404
 
 
@@ -283,7 +297,10 @@ def test_create_wrong_namespace_and_wrong_kind(apiserver: ApiServer) -> None:
     body["metadata"]["namespace"] = "elsewhere"
     st, resp, _ = apiserver.call("POST", f"/api/v1/namespaces/{ns}/services", body)
     assert st == 400
-    assert resp["message"] == "the namespace of the provided object does not match the namespace sent on the request"
+    assert (
+        resp["message"]
+        == "the namespace of the provided object does not match the namespace sent on the request"
+    )
     st, resp, _ = apiserver.call("POST", f"/api/v1/namespaces/{ns}/services", pod("p"))
     assert st == 400
     assert "Pod" in resp["message"] and "Service" in resp["message"]
@@ -309,7 +326,9 @@ def test_malformed_bodies_store_nothing(apiserver: ApiServer) -> None:
 def test_yaml_body(apiserver: ApiServer) -> None:
     ns = new_namespace(apiserver)
     body = b"apiVersion: v1\nkind: Service\nmetadata:\n  name: y\nspec:\n  ports:\n  - port: 80\n"
-    st, resp, _ = apiserver.call("POST", f"/api/v1/namespaces/{ns}/services", body, content_type="application/yaml")
+    st, resp, _ = apiserver.call(
+        "POST", f"/api/v1/namespaces/{ns}/services", body, content_type="application/yaml"
+    )
     assert st == 201, resp
     assert resp["spec"]["ports"][0]["targetPort"] == 80
 
@@ -382,7 +401,9 @@ def test_main_write_keeps_status_and_status_write_keeps_spec(apiserver: ApiServe
     st, via_main, _ = apiserver.call("PUT", coll + "/lb", via_status)
     assert st == 200, via_main
     assert via_main["spec"]["sessionAffinity"] == "ClientIP"
-    assert [i["ip"] for i in via_main["status"]["loadBalancer"]["ingress"]] == ["5.6.7.8"], "main writes keep status"
+    assert [i["ip"] for i in via_main["status"]["loadBalancer"]["ingress"]] == ["5.6.7.8"], (
+        "main writes keep status"
+    )
     st, got, _ = apiserver.call("GET", coll + "/lb/status")
     assert st == 200 and got["kind"] == "Service"
 
@@ -485,9 +506,11 @@ def test_delete_preconditions(apiserver: ApiServer) -> None:
     assert st == 409
     assert body["message"] == (
         f'Operation cannot be fulfilled on services "pre": Precondition failed: UID in precondition: wrong, '
-        f'UID in object meta: {created["metadata"]["uid"]}'
+        f"UID in object meta: {created['metadata']['uid']}"
     )
-    st, body, _ = apiserver.call("DELETE", coll + "/pre", {"preconditions": {"uid": created["metadata"]["uid"]}})
+    st, body, _ = apiserver.call(
+        "DELETE", coll + "/pre", {"preconditions": {"uid": created["metadata"]["uid"]}}
+    )
     assert st == 200 and body["kind"] == "Service"
 
 
@@ -534,3 +557,66 @@ def test_builtin_namespace_finalizer_deletes_content(apiserver_factory: Any) -> 
     assert srv.call("GET", f"/api/v1/namespaces/{ns}")[0] == 404
     assert srv.call("GET", f"/api/v1/namespaces/{ns}/services")[1]["items"] == []
     assert srv.call("GET", f"/api/v1/namespaces/{ns}/pods")[1]["items"] == []
+
+
+def test_events_v1_and_core_events_are_the_same_objects(apiserver: ApiServer) -> None:
+    ns = new_namespace(apiserver)
+    ev = {
+        "apiVersion": "events.k8s.io/v1",
+        "kind": "Event",
+        "metadata": {"name": "web.1"},
+        "eventTime": "2024-01-01T00:00:00.000000Z",
+        "reportingController": "example.com/ctl",
+        "reportingInstance": "ctl-1",
+        "action": "Sync",
+        "reason": "Synced",
+        "regarding": {"kind": "Service", "name": "web", "namespace": ns, "apiVersion": "v1"},
+        "note": "all good",
+        "type": "Normal",
+    }
+    st, created, _ = apiserver.call("POST", f"/apis/events.k8s.io/v1/namespaces/{ns}/events", ev)
+    assert st == 201, created
+    assert created["note"] == "all good" and created["regarding"]["name"] == "web"
+    q = f"?fieldSelector=involvedObject.name%3Dweb,involvedObject.kind%3DService,involvedObject.namespace%3D{ns}"
+    st, core, _ = apiserver.call("GET", f"/api/v1/namespaces/{ns}/events{q}")
+    assert st == 200, core
+    [item] = core["items"]
+    assert item["message"] == "all good"
+    assert item["involvedObject"]["name"] == "web"
+    assert item["reportingComponent"] == "example.com/ctl"
+    assert item["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
+
+
+def _pb_field(num: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field (lengths < 128 here)."""
+    assert len(payload) < 128
+    return bytes([(num << 3) | 2, len(payload)]) + payload
+
+
+def test_protobuf_request_body(apiserver: ApiServer) -> None:
+    # What kubectl >= 1.32 sends for `create namespace pbns`: the k8s\0 envelope around a
+    # runtime.Unknown {typeMeta {apiVersion, kind}, raw: Namespace {metadata {name}}}.
+    type_meta = _pb_field(1, b"v1") + _pb_field(2, b"Namespace")
+    raw = _pb_field(1, _pb_field(1, b"pbns"))
+    body = b"k8s\x00" + _pb_field(1, type_meta) + _pb_field(2, raw)
+    st, resp, _ = apiserver.call(
+        "POST",
+        "/api/v1/namespaces?fieldManager=kubectl-create",
+        body,
+        content_type="application/vnd.kubernetes.protobuf",
+    )
+    assert st == 201, resp
+    assert resp["metadata"]["name"] == "pbns" and resp["status"]["phase"] == "Active"
+
+
+def test_delete_collection(apiserver: ApiServer) -> None:
+    ns = new_namespace(apiserver)
+    coll = f"/api/v1/namespaces/{ns}/endpoints"
+    for name, tier in [("a", "x"), ("b", "x"), ("c", "y")]:
+        ep = {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": name, "labels": {"tier": tier}}}
+        assert apiserver.call("POST", coll, ep)[0] == 201
+    st, body, _ = apiserver.call("DELETE", coll + "?labelSelector=tier%3Dx")
+    assert st == 200, body
+    assert body["kind"] == "EndpointsList"
+    assert sorted(i["metadata"]["name"] for i in body["items"]) == ["a", "b"]
+    assert [i["metadata"]["name"] for i in apiserver.call("GET", coll)[1]["items"]] == ["c"]

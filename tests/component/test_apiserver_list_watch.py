@@ -120,7 +120,9 @@ def test_limit_and_continue(apiserver: ApiServer) -> None:
     # With a selector, pages are filled with matching items.
     st, body, _ = apiserver.call("GET", coll + "?limit=2&labelSelector=odd%3D1")
     assert [i["metadata"]["name"] for i in body["items"]] == ["s1", "s3"]
-    st, body, _ = apiserver.call("GET", coll + f"?limit=2&labelSelector=odd%3D1&continue={body['metadata']['continue']}")
+    st, body, _ = apiserver.call(
+        "GET", coll + f"?limit=2&labelSelector=odd%3D1&continue={body['metadata']['continue']}"
+    )
     assert [i["metadata"]["name"] for i in body["items"]] == ["s5"]
     assert "continue" not in body["metadata"]
 
@@ -159,25 +161,29 @@ async def test_watch_event_order_and_resume(apiserver: ApiServer) -> None:
     coll = f"/api/v1/namespaces/{ns}/services"
     _, lst, _ = apiserver.call("GET", coll)
     rv0 = lst["metadata"]["resourceVersion"]
-    async with apiserver.session() as s:
-        async with s.get(coll, params={"watch": "true", "resourceVersion": rv0}) as resp:
-            assert resp.status == 200
-            assert resp.headers["Content-Type"].startswith("application/json")
-            assert resp.headers.get("Transfer-Encoding") == "chunked"
-            _, created, _ = await asyncio.to_thread(apiserver.call, "POST", coll, svc("w"))
-            created["metadata"]["labels"] = {"v": "2"}
-            _, updated, _ = await asyncio.to_thread(apiserver.call, "PUT", coll + "/w", created)
-            await asyncio.to_thread(apiserver.call, "DELETE", coll + "/w")
-            evs = await take(resp, 3)
+    async with (
+        apiserver.session() as s,
+        s.get(coll, params={"watch": "true", "resourceVersion": rv0}) as resp,
+    ):
+        assert resp.status == 200
+        assert resp.headers["Content-Type"].startswith("application/json")
+        assert resp.headers.get("Transfer-Encoding") == "chunked"
+        _, created, _ = await asyncio.to_thread(apiserver.call, "POST", coll, svc("w"))
+        created["metadata"]["labels"] = {"v": "2"}
+        await asyncio.to_thread(apiserver.call, "PUT", coll + "/w", created)
+        await asyncio.to_thread(apiserver.call, "DELETE", coll + "/w")
+        evs = await take(resp, 3)
     assert [e["type"] for e in evs] == ["ADDED", "MODIFIED", "DELETED"]
     assert evs[0]["object"]["kind"] == "Service" and evs[0]["object"]["apiVersion"] == "v1"
     assert evs[1]["object"]["metadata"]["labels"] == {"v": "2"}
     rvs = [int(e["object"]["metadata"]["resourceVersion"]) for e in evs]
     assert rvs == sorted(rvs) and len(set(rvs)) == 3, "DELETED carries its own, newer resourceVersion"
     # Resume after the first event: the rest again, in order.
-    async with apiserver.session() as s:
-        async with s.get(coll, params={"watch": "true", "resourceVersion": str(rvs[0])}) as resp:
-            again = await take(resp, 2)
+    async with (
+        apiserver.session() as s,
+        s.get(coll, params={"watch": "true", "resourceVersion": str(rvs[0])}) as resp,
+    ):
+        again = await take(resp, 2)
     assert [e["type"] for e in again] == ["MODIFIED", "DELETED"]
 
 
@@ -192,7 +198,12 @@ async def test_watch_rv0_replays_and_filters_by_name(apiserver: ApiServer) -> No
             first = await take(resp, 1)
             _, two, _ = await asyncio.to_thread(apiserver.call, "GET", coll + "/two")
             two["metadata"]["labels"] = {"changed": "yes"}
-            await asyncio.to_thread(apiserver.call, "PUT", coll + "/one", {**svc("one"), "metadata": {"name": "one", "labels": {"x": "y"}}})
+            await asyncio.to_thread(
+                apiserver.call,
+                "PUT",
+                coll + "/one",
+                {**svc("one"), "metadata": {"name": "one", "labels": {"x": "y"}}},
+            )
             await asyncio.to_thread(apiserver.call, "PUT", coll + "/two", two)
             second = await take(resp, 1)
     assert first[0]["type"] == "ADDED" and first[0]["object"]["metadata"]["name"] == "two"
@@ -217,28 +228,35 @@ async def test_watch_label_selector_transitions(apiserver: ApiServer) -> None:
 
 async def test_watch_timeout_seconds_closes_stream(apiserver: ApiServer) -> None:
     start = time.monotonic()
-    async with apiserver.session() as s:
-        async with s.get("/api/v1/namespaces/default/services", params={"watch": "1", "timeoutSeconds": "1", "resourceVersion": "1"}) as resp:
-            assert resp.status == 200
-            body = await asyncio.wait_for(resp.read(), 10)
+    async with (
+        apiserver.session() as s,
+        s.get(
+            "/api/v1/namespaces/default/services",
+            params={"watch": "1", "timeoutSeconds": "1", "resourceVersion": "1"},
+        ) as resp,
+    ):
+        assert resp.status == 200
+        body = await asyncio.wait_for(resp.read(), 10)
     assert 0.9 <= time.monotonic() - start < 8
     assert b"ERROR" not in body
 
 
 async def test_watch_legacy_path_and_all_namespaces(apiserver: ApiServer) -> None:
     ns = new_namespace(apiserver)
-    async with apiserver.session() as s:
-        async with s.get("/api/v1/watch/services", params={"resourceVersion": "0", "timeoutSeconds": "5"}) as resp:
-            assert resp.status == 200
-            await asyncio.to_thread(apiserver.call, "POST", f"/api/v1/namespaces/{ns}/services", svc("legacy"))
+    async with (
+        apiserver.session() as s,
+        s.get("/api/v1/watch/services", params={"resourceVersion": "0", "timeoutSeconds": "5"}) as resp,
+    ):
+        assert resp.status == 200
+        await asyncio.to_thread(apiserver.call, "POST", f"/api/v1/namespaces/{ns}/services", svc("legacy"))
 
-            async def find() -> dict[str, Any]:
-                async for ev in events(resp):
-                    if ev["object"]["metadata"]["name"] == "legacy":
-                        return ev
-                raise AssertionError("stream ended")
+        async def find() -> dict[str, Any]:
+            async for ev in events(resp):
+                if ev["object"]["metadata"]["name"] == "legacy":
+                    return ev
+            raise AssertionError("stream ended")
 
-            ev = await asyncio.wait_for(find(), 10)
+        ev = await asyncio.wait_for(find(), 10)
     assert ev["type"] == "ADDED" and ev["object"]["metadata"]["namespace"] == ns
 
 
@@ -265,7 +283,11 @@ async def test_watch_bookmarks_and_initial_events(apiserver_factory: Any) -> Non
     assert int(first["metadata"]["resourceVersion"]) > 0
     # Periodic bookmarks carry the current resourceVersion.
     async with srv.session() as s:
-        params = {"watch": "true", "resourceVersion": first["metadata"]["resourceVersion"], "allowWatchBookmarks": "true"}
+        params = {
+            "watch": "true",
+            "resourceVersion": first["metadata"]["resourceVersion"],
+            "allowWatchBookmarks": "true",
+        }
         async with s.get("/api/v1/namespaces/default/services", params=params) as resp:
             evs = await take(resp, 1)
     assert evs[0]["type"] == "BOOKMARK"
@@ -286,15 +308,14 @@ async def test_watch_compacted_history_is_410(apiserver_factory: Any) -> None:
     for i in range(5):
         srv.call("POST", coll, svc(f"c{i + 2}"))
     await asyncio.sleep(1.0)
-    async with srv.session() as s:
-        async with s.get(coll, params={"watch": "true", "resourceVersion": old_rv}) as resp:
-            evs = await take(resp, 1)
+    async with srv.session() as s, s.get(coll, params={"watch": "true", "resourceVersion": old_rv}) as resp:
+        evs = await take(resp, 1)
     assert evs[0]["type"] == "ERROR"
     status = evs[0]["object"]
     assert status["kind"] == "Status" and status["code"] == 410 and status["reason"] == "Expired"
-    assert status["message"].startswith(f"too old resource version: {int(old_rv) + 1} (") or status["message"].startswith(
-        f"too old resource version: {old_rv} ("
-    )
+    assert status["message"].startswith(f"too old resource version: {int(old_rv) + 1} (") or status[
+        "message"
+    ].startswith(f"too old resource version: {old_rv} (")
     st, body, _ = srv.call("GET", coll + f"?resourceVersion={old_rv}&resourceVersionMatch=Exact")
     assert st == 410 and body["reason"] == "Expired"
 
@@ -305,9 +326,11 @@ async def test_watch_table_events(apiserver: ApiServer, accept: str) -> None:
     coll = f"/api/v1/namespaces/{ns}/services"
     apiserver.call("POST", coll, svc("tb"))
     apiserver.call("POST", coll, svc("tc"))
-    async with apiserver.session() as s:
-        async with s.get(coll, params={"watch": "true", "resourceVersion": "0"}, headers={"Accept": accept}) as resp:
-            evs = await take(resp, 2)
+    async with (
+        apiserver.session() as s,
+        s.get(coll, params={"watch": "true", "resourceVersion": "0"}, headers={"Accept": accept}) as resp,
+    ):
+        evs = await take(resp, 2)
     assert all(e["object"]["kind"] == "Table" for e in evs)
     assert evs[0]["object"]["columnDefinitions"], "the first event carries the columns"
     assert not evs[1]["object"].get("columnDefinitions"), "later events do not"

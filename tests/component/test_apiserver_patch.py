@@ -33,7 +33,9 @@ def svc(name: str) -> dict[str, Any]:
     }
 
 
-def patch(srv: ApiServer, path: str, body: Any, ctype: str, query: str = "") -> tuple[int, Any, dict[str, str]]:
+def patch(
+    srv: ApiServer, path: str, body: Any, ctype: str, query: str = ""
+) -> tuple[int, Any, dict[str, str]]:
     return srv.call("PATCH", path + query, json.dumps(body).encode(), content_type=ctype)
 
 
@@ -41,7 +43,9 @@ def test_merge_patch_labels(apiserver: ApiServer) -> None:
     ns = new_namespace(apiserver)
     path = f"/api/v1/namespaces/{ns}/services/web"
     apiserver.call("POST", f"/api/v1/namespaces/{ns}/services", svc("web"))
-    st, body, _ = patch(apiserver, path, {"metadata": {"labels": {"k": "v"}}}, MERGE, "?fieldManager=kubectl-label")
+    st, body, _ = patch(
+        apiserver, path, {"metadata": {"labels": {"k": "v"}}}, MERGE, "?fieldManager=kubectl-label"
+    )
     assert st == 200, body
     assert body["metadata"]["labels"] == {"k": "v"}
     st, body, _ = patch(apiserver, path, {"metadata": {"labels": {"k": None}}}, MERGE)
@@ -58,7 +62,9 @@ def test_strategic_merge_patch_as_kubectl_apply_sends_it(apiserver: ApiServer) -
             "ports": [{"name": "http", "port": 81, "targetPort": 8080}, {"$patch": "delete", "port": 80}],
         }
     }
-    st, resp, _ = patch(apiserver, path, body, SMP, "?fieldManager=kubectl-client-side-apply&fieldValidation=Strict")
+    st, resp, _ = patch(
+        apiserver, path, body, SMP, "?fieldManager=kubectl-client-side-apply&fieldValidation=Strict"
+    )
     assert st == 200, resp
     assert [(p["port"], p["protocol"]) for p in resp["spec"]["ports"]] == [(81, "TCP")]
     assert resp["spec"]["clusterIP"], "patches keep the allocated clusterIP"
@@ -88,7 +94,9 @@ def test_patch_with_stale_resource_version_conflicts(apiserver: ApiServer) -> No
     _, created, _ = apiserver.call("POST", f"/api/v1/namespaces/{ns}/services", svc("web"))
     stale = created["metadata"]["resourceVersion"]
     patch(apiserver, path, {"metadata": {"labels": {"x": "1"}}}, MERGE)
-    st, body, _ = patch(apiserver, path, {"metadata": {"resourceVersion": stale, "labels": {"x": "2"}}}, MERGE)
+    st, body, _ = patch(
+        apiserver, path, {"metadata": {"resourceVersion": stale, "labels": {"x": "2"}}}, MERGE
+    )
     assert st == 409 and body["reason"] == "Conflict"
     ops = [{"op": "replace", "path": "/metadata/resourceVersion", "value": stale}]
     st, body, _ = patch(apiserver, path, ops, JSONPATCH)
@@ -111,7 +119,9 @@ def test_server_side_apply_create_conflict_force(apiserver: ApiServer) -> None:
     path = f"/api/v1/namespaces/{ns}/services/ssa"
     manifest = svc("ssa")
     manifest["metadata"]["namespace"] = ns
-    st, body, _ = patch(apiserver, path, manifest, APPLY, "?fieldManager=kubectl&fieldValidation=Strict&force=false")
+    st, body, _ = patch(
+        apiserver, path, manifest, APPLY, "?fieldManager=kubectl&fieldValidation=Strict&force=false"
+    )
     assert st == 201, body
     managers = {(m["manager"], m["operation"]) for m in body["metadata"]["managedFields"]}
     assert ("kubectl", "Apply") in managers
@@ -130,7 +140,9 @@ def test_server_side_apply_create_conflict_force(apiserver: ApiServer) -> None:
 
 def test_create_records_managed_fields(apiserver: ApiServer) -> None:
     ns = new_namespace(apiserver)
-    st, body, _ = apiserver.call("POST", f"/api/v1/namespaces/{ns}/services?fieldManager=kubectl-create", svc("mf"))
+    st, body, _ = apiserver.call(
+        "POST", f"/api/v1/namespaces/{ns}/services?fieldManager=kubectl-create", svc("mf")
+    )
     assert st == 201
     entry = body["metadata"]["managedFields"][0]
     assert entry["manager"] == "kubectl-create" and entry["operation"] == "Update"
@@ -147,7 +159,10 @@ def test_status_subresource_patch(apiserver: ApiServer) -> None:
     st, resp, _ = patch(
         apiserver,
         base + "/status",
-        {"status": {"loadBalancer": {"ingress": [{"ip": "172.18.255.200"}]}}, "spec": {"sessionAffinity": "ClientIP"}},
+        {
+            "status": {"loadBalancer": {"ingress": [{"ip": "172.18.255.200"}]}},
+            "spec": {"sessionAffinity": "ClientIP"},
+        },
         MERGE,
     )
     assert st == 200, resp

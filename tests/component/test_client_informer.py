@@ -201,3 +201,33 @@ async def test_relist_on_410_reports_changes_missed_while_away(apiserver_factory
         assert ("update", "stays") in rec.events
     finally:
         await client.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_reconnects_after_apiserver_restart(apiserver_factory: Any) -> None:
+    from kubesvc.aio.backoff import Backoff
+
+    srv = apiserver_factory(port=_free_port())
+    client = RestClient.from_kubeconfig(str(srv.kubeconfig))
+    try:
+        ns = await make_ns(client)
+        await client.create(SERVICES, svc("before"), namespace=ns)
+        inf = Informer(client, SERVICES, namespace=ns, backoff=Backoff(initial=0.1, maximum=0.5, jitter=0.0))
+        rec = Recorder()
+        inf.add_handler(on_add=rec.add, on_update=rec.update, on_delete=rec.delete)
+        async with running(inf):
+            await inf.wait_synced()
+            await asyncio.to_thread(srv.restart)
+            await client.create(SERVICES, svc("after"), namespace=ns)
+            await eventually(lambda: ("add", "after") in rec.events, timeout=20)
+            assert sorted(inf.store.keys()) == [f"{ns}/after", f"{ns}/before"]
+        assert rec.events.count(("add", "before")) == 1, "no duplicate add after reconnecting"
+    finally:
+        await client.close()

@@ -170,3 +170,38 @@ async def test_truncation_annotation_appears_and_disappears(client: RestClient, 
         ep = await eventually(back_to_full, timeout=30)
         assert count(ep) == 1000
         assert "10.100.0.8" not in {a["ip"] for s in ep["subsets"] for a in s.get("addresses") or []}
+
+
+async def test_leftover_endpoints_removed_at_start_except_leader_election(
+    client: RestClient, ns: str
+) -> None:
+    def endpoints(name: str, annotations: Obj | None = None) -> Obj:
+        return {
+            "apiVersion": "v1",
+            "kind": "Endpoints",
+            "metadata": {"name": name, "annotations": annotations or {}},
+            "subsets": [{"addresses": [{"ip": "192.0.2.1"}], "ports": [{"port": 80}]}],
+        }
+
+    await client.create(ENDPOINTS, endpoints("orphan"), namespace=ns)
+    await client.create(
+        ENDPOINTS, endpoints("lock", {"control-plane.alpha.kubernetes.io/leader": "{}"}), namespace=ns
+    )
+    await client.create(
+        SERVICES,
+        {
+            **service("ext"),
+            "spec": {"type": "ExternalName", "externalName": "example.com", "selector": {"app": "ext"}},
+        },
+        namespace=ns,
+    )
+    await make_pod(client, ns, "ext-1", "ext", "10.3.0.1")
+    async with controller(client):
+
+        async def orphan_gone() -> bool:
+            return await get_endpoints(client, ns, "orphan") is None
+
+        await eventually(orphan_gone)
+        await asyncio.sleep(0.5)
+        assert await get_endpoints(client, ns, "lock") is not None
+        assert await get_endpoints(client, ns, "ext") is None, "ExternalName Services get no Endpoints"

@@ -295,3 +295,23 @@ async def test_placeholder_user_slices_left_alone_and_event_on_unknown_node(
         "192.0.2.1"
     ]
     assert mine["metadata"]["labels"][MANAGED_BY] == "someone-else"
+
+
+async def test_selectorless_and_external_name_services_get_no_slices(client: RestClient, ns: str) -> None:
+    bare = service("bare")
+    del bare["spec"]["selector"]
+    await client.create(SERVICES, bare, namespace=ns)
+    ext = service("ext")
+    ext["spec"] = {"type": "ExternalName", "externalName": "example.com", "selector": {"app": "ext"}}
+    await client.create(SERVICES, ext, namespace=ns)
+    await make_pod(client, ns, "ext-1", "ext", "10.248.0.1")
+    await client.create(SERVICES, service("marker"), namespace=ns)
+    async with controller(client):
+
+        async def marker_done() -> bool:
+            return len(await slices_for(client, ns, "marker")) == 1
+
+        await eventually(marker_done)  # the controller has worked through the queue
+        await asyncio.sleep(0.3)
+        assert await slices_for(client, ns, "bare") == []
+        assert await slices_for(client, ns, "ext") == []

@@ -2,7 +2,7 @@
 
 `kubectl` on PATH is gcloud's dispatcher: it asks the server's /version and runs the matching
 `kubectl.1.<minor>` (1.31 for us).  The core flow also runs with kubectl 1.27 (needs
-/openapi/v2, aggregated discovery v2beta1) and 1.33 (protobuf bodies for `create`).
+/openapi/v2, aggregated discovery v2beta1), 1.29 and 1.33 (protobuf bodies for `create`).
 Each test works in its own namespace on the module's shared server; every kubectl run gets a
 fresh discovery cache dir so no state leaks between versions.
 """
@@ -416,7 +416,7 @@ def test_errors_not_found_and_invalid(kubectl: Kubectl, tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------ other kubectl versions
 
 
-@pytest.mark.parametrize("version", ["1.27", "1.33"])
+@pytest.mark.parametrize("version", ["1.27", "1.29", "1.33"])
 def test_core_flow_with_other_kubectl_versions(
     apiserver: ApiServer, namespace: str, tmp_path: Path, version: str
 ) -> None:

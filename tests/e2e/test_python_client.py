@@ -86,7 +86,9 @@ def test_service_status(api: client.ApiClient, ns: str) -> None:
     status = {"status": {"loadBalancer": {"ingress": [{"ip": "172.18.255.201"}]}}}
     out = core.patch_namespaced_service_status("lb", ns, status)
     assert out.status.load_balancer.ingress[0].ip == "172.18.255.201"
-    assert core.read_namespaced_service_status("lb", ns).status.load_balancer.ingress[0].ip == "172.18.255.201"
+    assert (
+        core.read_namespaced_service_status("lb", ns).status.load_balancer.ingress[0].ip == "172.18.255.201"
+    )
 
 
 def test_endpoint_slices(api: client.ApiClient, ns: str) -> None:
@@ -94,7 +96,9 @@ def test_endpoint_slices(api: client.ApiClient, ns: str) -> None:
     body = client.V1EndpointSlice(
         metadata=client.V1ObjectMeta(name="web-abc", labels={"kubernetes.io/service-name": "web"}),
         address_type="IPv4",
-        endpoints=[client.V1Endpoint(addresses=["10.244.1.5"], conditions=client.V1EndpointConditions(ready=True))],
+        endpoints=[
+            client.V1Endpoint(addresses=["10.244.1.5"], conditions=client.V1EndpointConditions(ready=True))
+        ],
         ports=[client.DiscoveryV1EndpointPort(name="http", port=8080, protocol="TCP")],
     )
     created = disc.create_namespaced_endpoint_slice(ns, body)
@@ -129,7 +133,11 @@ def test_watch(api: client.ApiClient, ns: str) -> None:
     def writer() -> None:
         time.sleep(0.3)
         core.create_namespaced_service(
-            ns, client.V1Service(metadata=client.V1ObjectMeta(name="watched"), spec=client.V1ServiceSpec(ports=[client.V1ServicePort(port=80)]))
+            ns,
+            client.V1Service(
+                metadata=client.V1ObjectMeta(name="watched"),
+                spec=client.V1ServiceSpec(ports=[client.V1ServicePort(port=80)]),
+            ),
         )
         core.patch_namespaced_service("watched", ns, {"metadata": {"labels": {"x": "y"}}})
         core.delete_namespaced_service("watched", ns)

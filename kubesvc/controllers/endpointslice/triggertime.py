@@ -9,12 +9,14 @@ Call `compute` once per sync of a key (never concurrently for one key).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None

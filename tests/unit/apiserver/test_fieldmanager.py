@@ -426,3 +426,13 @@ def test_kubectl_server_side_apply_takes_over_client_side_applied_fields() -> No
             edited, changed, manager="kubectl", force=False, now=T2, api_version="v1", kind="Service"
         )
     assert 'conflict with "kubectl-edit" using v1' in info.value.message
+
+
+def test_applied_configuration_may_not_carry_managed_fields() -> None:
+    applied = manifest()
+    applied["metadata"]["managedFields"] = [{"manager": "x"}]
+    with pytest.raises(StatusError) as info:
+        server_side_apply(
+            None, applied, manager="kubectl", force=False, now=T0, api_version="v1", kind="Service"
+        )
+    assert info.value.code == 400 and info.value.message == "metadata.managedFields must be nil"

@@ -414,3 +414,17 @@ def test_single_object_table_carries_its_resource_version() -> None:
     assert to_table(scheme.SERVICES, [svc], now=NOW, list_meta={"resourceVersion": "7"})["metadata"] == {
         "resourceVersion": "7"
     }
+
+
+def test_finished_pods_carry_completed_row_condition() -> None:
+    done = pod(phase="Succeeded")
+    row = to_table(scheme.PODS, [done], now=NOW)["rows"][0]
+    assert row["conditions"] == [
+        {
+            "type": "Completed",
+            "status": "True",
+            "reason": "Succeeded",
+            "message": "The pod has completed successfully.",
+        }
+    ]
+    assert "conditions" not in to_table(scheme.PODS, [pod()], now=NOW)["rows"][0]

@@ -128,3 +128,55 @@ def test_controllers_flag_rejects_unknown() -> None:
 def test_manager_options_validation(kw: dict[str, Any], fragment: str) -> None:
     with pytest.raises(ConfigError, match=fragment):
         ManagerOptions(kubeconfig="x", identity="me", **kw).validate()
+
+
+def test_pod_cache_keeps_what_endpoint_controllers_read() -> None:
+    from kubesvc.controllers.manager import slim_pod
+
+    pod = {
+        "metadata": {
+            "name": "p",
+            "namespace": "ns",
+            "uid": "u",
+            "resourceVersion": "5",
+            "labels": {"app": "x"},
+            "deletionTimestamp": "t",
+            "ownerReferences": [{"kind": "ReplicaSet"}],
+            "managedFields": [{"manager": "kubectl"}],
+        },
+        "spec": {
+            "nodeName": "n1",
+            "hostname": "h",
+            "subdomain": "s",
+            "volumes": [{"name": "v"}],
+            "containers": [
+                {"name": "c", "image": "i", "env": [], "ports": [{"name": "http", "containerPort": 80}]}
+            ],
+            "initContainers": [{"name": "side", "image": "i", "restartPolicy": "Always", "ports": []}],
+        },
+        "status": {
+            "phase": "Running",
+            "podIP": "10.0.0.1",
+            "podIPs": [{"ip": "10.0.0.1"}],
+            "hostIP": "172.18.0.10",
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "containerStatuses": [{"name": "c"}],
+        },
+    }
+    slim = slim_pod(pod)
+    assert "managedFields" not in slim["metadata"]
+    assert slim["metadata"]["labels"] == {"app": "x"} and slim["metadata"]["deletionTimestamp"] == "t"
+    assert slim["spec"] == {
+        "nodeName": "n1",
+        "hostname": "h",
+        "subdomain": "s",
+        "containers": [{"name": "c", "ports": [{"name": "http", "containerPort": 80}]}],
+        "initContainers": [{"name": "side", "ports": [], "restartPolicy": "Always"}],
+    }
+    assert slim["status"] == {
+        "phase": "Running",
+        "podIP": "10.0.0.1",
+        "podIPs": [{"ip": "10.0.0.1"}],
+        "conditions": [{"type": "Ready", "status": "True"}],
+        "hostIP": "172.18.0.10",
+    }
