@@ -6,12 +6,13 @@
 
 Against a real apiserver on loopback (started here unless --kubeconfig is given):
 1. starts `python -m kubesvc controller-manager --leader-elect=false` (all controllers) on the
-   empty cluster and reads its resident memory once its caches are synced (baseline);
-2. creates S Services, each selecting P ready Pods (status written through the status
+   empty cluster and reads its resident memory once its caches are synced (baseline), then stops it;
+2. creates S Services, each selecting P ready Pods on one Node (status written through the status
    subresource), in a namespace of its own;
-3. waits until the controllers have caught up (one EndpointSlice per Service written, work queues
-   empty, per /metrics) and prints the manager's resident set (VmRSS), its peak (VmHWM), and the
-   bytes per cached object.
+3. starts the manager again (it LISTs everything, as after a restart or a leader change), waits
+   until the controllers have caught up (every Service's slice written with all its endpoints,
+   work queues empty, per /metrics) and prints the manager's resident set (VmRSS), its peak
+   (VmHWM), and the bytes per cached object.
 """
 
 from __future__ import annotations
@@ -140,11 +141,8 @@ async def populate(client: RestClient, services: int, per_service: int) -> None:
     )
 
 
-async def run(args: argparse.Namespace, kubeconfig: str) -> None:
-    client = RestClient.from_kubeconfig(kubeconfig)
-    await client.create(NAMESPACES, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
-    port = free_port()
-    proc = subprocess.Popen(
+def start_manager(kubeconfig: str, controllers: str, port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -152,7 +150,7 @@ async def run(args: argparse.Namespace, kubeconfig: str) -> None:
             "controller-manager",
             f"--kubeconfig={kubeconfig}",
             "--leader-elect=false",
-            f"--controllers={args.controllers}",
+            f"--controllers={controllers}",
             f"--metrics-bind-address=127.0.0.1:{port}",
         ],
         cwd=REPO,
@@ -160,37 +158,71 @@ async def run(args: argparse.Namespace, kubeconfig: str) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def stop_manager(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
     try:
-        while True:
-            try:
-                m = await metrics(port)
-                if 'kubesvc_controller_manager_informer_objects{resource="pods"}' in m:
-                    break
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-        await asyncio.sleep(1.0)
-        base = proc_memory(proc.pid)
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+async def wait_synced(port: int) -> None:
+    while True:
+        try:
+            m = await metrics(port)
+            if 'kubesvc_controller_manager_informer_objects{resource="pods"}' in m:
+                return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.2)
+
+
+async def run(args: argparse.Namespace, kubeconfig: str) -> None:
+    client = RestClient.from_kubeconfig(kubeconfig)
+    await client.create(NAMESPACES, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
+    try:
+        port = free_port()
+        proc = start_manager(kubeconfig, args.controllers, port)
+        try:
+            await wait_synced(port)
+            await asyncio.sleep(1.0)
+            base = proc_memory(proc.pid)
+        finally:
+            stop_manager(proc)
         print(f"controller-manager idle (empty cluster): RSS {base['VmRSS'] / 2**20:.1f} MiB")
 
+        # The objects are written first and the manager started afterwards: it LISTs them, as
+        # after a restart or a leader change (a watch that lags under write load cannot skew this).
         await populate(client, args.services, args.pods_per_service)
+        port = free_port()
         start = time.perf_counter()
-        while True:
-            m = await metrics(port)
-            slices = m.get('kubesvc_controller_manager_informer_objects{resource="endpointslices"}', 0)
-            depth = sum(v for k, v in m.items() if k.startswith("kubesvc_workqueue_depth"))
-            if slices >= args.services and depth == 0:
-                items = (await client.list(ENDPOINT_SLICES, namespace=NS))["items"]
-                if sum(len(s.get("endpoints") or []) for s in items) >= args.services * args.pods_per_service:
-                    break
-            await asyncio.sleep(0.5)
-        print(f"controllers caught up {time.perf_counter() - start:.1f}s after the last object was written")
-        all_slices = (await client.list(ENDPOINT_SLICES, namespace=NS))["items"]
-        n_slices = len(all_slices)
-        n_endpoints = sum(len(s.get("endpoints") or []) for s in all_slices)
-        mem = proc_memory(proc.pid)
+        proc = start_manager(kubeconfig, args.controllers, port)
+        try:
+            await wait_synced(port)
+            print(f"caches synced {time.perf_counter() - start:.1f}s after start")
+            while True:
+                m = await metrics(port)
+                slices = m.get('kubesvc_controller_manager_informer_objects{resource="endpointslices"}', 0)
+                depth = sum(v for k, v in m.items() if k.startswith("kubesvc_workqueue_depth"))
+                if slices >= args.services and depth == 0:
+                    items = (await client.list(ENDPOINT_SLICES, namespace=NS))["items"]
+                    if (
+                        sum(len(s.get("endpoints") or []) for s in items)
+                        >= args.services * args.pods_per_service
+                    ):
+                        break
+                await asyncio.sleep(0.5)
+            print(f"every Service has its slice {time.perf_counter() - start:.1f}s after start")
+            all_slices = (await client.list(ENDPOINT_SLICES, namespace=NS))["items"]
+            n_endpoints = sum(len(s.get("endpoints") or []) for s in all_slices)
+            mem = proc_memory(proc.pid)
+        finally:
+            stop_manager(proc)
         objects = args.services * (1 + args.pods_per_service) + 2 * args.services  # + slices + Endpoints
-        print(f"EndpointSlices: {n_slices} holding {n_endpoints} endpoints")
+        print(f"EndpointSlices: {len(all_slices)} holding {n_endpoints} endpoints")
         print(
             f"controller-manager at {args.services} Services x {args.pods_per_service} Pods: "
             f"RSS {mem['VmRSS'] / 2**20:.1f} MiB (peak {mem['VmHWM'] / 2**20:.1f} MiB), "
@@ -198,12 +230,6 @@ async def run(args: argparse.Namespace, kubeconfig: str) -> None:
             f"({objects} objects)"
         )
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
         await client.close()
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import signal
 import statistics
 import sys
@@ -32,6 +33,9 @@ from kubesvc.api.scheme import ENDPOINT_SLICES, NAMESPACES, NODES, PODS, SERVICE
 from kubesvc.client.informer import Informer, InformerFactory
 from kubesvc.client.rest import RestClient
 from kubesvc.controllers.endpointslice.controller import SLICE_CHANGES, EndpointSliceController
+from kubesvc.controllers.endpointslice.indexes import pods_selected_by
+from kubesvc.controllers.endpointslice.reconciler import plan_slices
+from kubesvc.controllers.runtime import SYNC_DURATION
 
 NS = "bench-eps"
 Obj = dict[str, Any]
@@ -123,6 +127,7 @@ async def run(client: RestClient, n: int, flips: int, max_per_slice: int) -> Non
             "metadata": {"name": "bench"},
             "spec": {"selector": {"app": "bench"}, "ports": [{"port": 80, "targetPort": 8080}]},
         }
+        sync_before = SYNC_DURATION.labels(ctrl.name)._sum.get()
         t0 = time.perf_counter()
         await client.create(SERVICES, svc, namespace=NS)
         await wait_for(lambda: endpoints_seen() == n and len(watcher.store) == want_slices, 300)
@@ -130,8 +135,26 @@ async def run(client: RestClient, n: int, flips: int, max_per_slice: int) -> Non
         print(
             f"Service create -> all {want_slices} slices ({n} endpoints) written and seen: {elapsed:.2f}s (target < 2 s)"
         )
+        spent = SYNC_DURATION.labels(ctrl.name)._sum.get() - sync_before
+        print(
+            f"  of which inside the controller's sync (plan + {want_slices} creates through the API): {spent:.2f}s"
+        )
 
         await asyncio.sleep(1.5)  # the echoes of our own writes pass
+        service_obj = ctrl.services.store.get(f"{NS}/bench")
+        pods = pods_selected_by(ctrl.pods.store, service_obj)
+        slices = ctrl.managed_slices(NS, "bench")
+        nodes = {n["metadata"]["name"]: n for n in ctrl.nodes.store.list()}
+        memo: dict[str, Any] = {}
+        t = time.perf_counter()
+        plan = plan_slices(service_obj, pods, nodes, slices, max_endpoints_per_slice=max_per_slice, memo=memo)
+        cold = time.perf_counter() - t
+        t = time.perf_counter()
+        plan_slices(service_obj, pods, nodes, slices, max_endpoints_per_slice=max_per_slice, memo=memo)
+        warm = time.perf_counter() - t
+        print(
+            f"pure plan over {len(pods)} Pods: {cold * 1000:.0f} ms cold, {warm * 1000:.0f} ms with the memo ({plan.writes()} writes)"
+        )
         before = writes()
         latencies = []
         for k in range(flips):
@@ -154,6 +177,10 @@ async def run(client: RestClient, n: int, flips: int, max_per_slice: int) -> Non
         print(
             f"flip -> slice seen: p50 {statistics.median(latencies) * 1000:.1f} ms, "
             f"p99 {latencies[int(0.99 * (len(latencies) - 1))] * 1000:.1f} ms"
+        )
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"max RSS of this process (controller with its caches + the bench's slice watcher): {rss:.0f} MiB"
         )
     finally:
         for task in tasks:

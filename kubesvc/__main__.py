@@ -1,6 +1,6 @@
 """`python -m kubesvc <component> [flags]`: one entry point for every component.
 
-Subcommands: `apiserver` (the REST API), `up` (the apiserver on its embedded defaults, for a
+Subcommands: `apiserver` (the REST API), `up` (apiserver + controller-manager on the embedded defaults, for a
 first look).  Other components register themselves in `SUBCOMMANDS` below.
 """
 
@@ -97,29 +97,22 @@ def _apiserver(a: argparse.Namespace) -> int:
     return 0
 
 
+def _up_flags(p: argparse.ArgumentParser) -> None:
+    add_apiserver_flags(p)
+    p.add_argument(
+        "--controller-manager-metrics-bind-address",
+        default="127.0.0.1:10257",
+        help="host:port of the controller-manager's /healthz and /metrics ('0' disables).",
+    )
+
+
 def _up(a: argparse.Namespace) -> int:
-    import asyncio
-    import os
+    from kubesvc.cluster.up import up
 
-    from kubesvc.apiserver.server import serve, setup_logging
-
-    config = config_from_args(a)
-    # Alone, the apiserver finishes namespace deletion itself (no namespace controller runs).
-    config.builtin_namespace_finalizer = True
-    setup_logging(config.log_level)
-
-    async def main() -> None:
-        ready = asyncio.Event()
-        task = asyncio.create_task(serve(config, ready=ready))
-        await ready.wait()
-        kubeconfig = os.path.abspath(os.path.join(config.data_dir, "kubeconfig"))
-        print(f"kubesvc is up: https://{config.public_address}:{config.secure_port}", flush=True)
-        print(f"kubeconfig: {kubeconfig}", flush=True)
-        print(f"try: KUBECONFIG={kubeconfig} kubectl get svc -A", flush=True)
-        await task
-
-    asyncio.run(main())
-    return 0
+    return up(
+        config_from_args(a),
+        controller_manager_args=["--metrics-bind-address", a.controller_manager_metrics_bind_address],
+    )
 
 
 def _controller_manager_flags(p: argparse.ArgumentParser) -> None:
@@ -139,7 +132,11 @@ SUBCOMMANDS: dict[
     str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 ] = {
     "apiserver": ("run the API server", add_apiserver_flags, _apiserver),
-    "up": ("run the API server on its embedded defaults (data dir ./data)", add_apiserver_flags, _up),
+    "up": (
+        "run the control plane (apiserver + controller-manager) on its embedded defaults",
+        _up_flags,
+        _up,
+    ),
     "controller-manager": (
         "run the controllers, leader-elected",
         _controller_manager_flags,

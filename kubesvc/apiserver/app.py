@@ -230,7 +230,7 @@ async def _non_resource(request: web.Request, ri: rinfo.RequestInfo, state: AppS
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/")
     if request.method not in ("GET", "HEAD"):
-        raise errors.method_not_supported("", request.method)
+        raise handlers.method_not_allowed()
     if path == "/version":
         return _json(discovery.version_info(*state.config.emulated_version))
     if path in ("/healthz", "/livez", "/readyz"):
@@ -297,6 +297,8 @@ async def _resource(request: web.Request, ri: rinfo.RequestInfo, state: AppState
         raise errors.path_not_found()
     if ri.subresource and ri.subresource not in info.subresources:
         raise errors.path_not_found()
+    if ri.verb in ("update", "patch") and not ri.name:
+        raise handlers.method_not_allowed()
     if info == scheme.NAMESPACES:
         ri = rinfo.RequestInfo(**{**ri.__dict__, "namespace": ""})
     rs = state.registry.get(info)
@@ -331,7 +333,7 @@ async def _resource(request: web.Request, ri: rinfo.RequestInfo, state: AppState
         return await handlers.delete(request, scope, limit)
     if verb == "deletecollection":
         return await handlers.delete_collection(request, scope, limit)
-    raise errors.method_not_supported(info.resource, request.method, info.group)
+    raise handlers.method_not_allowed()
 
 
 async def _dispatch(request: web.Request) -> web.StreamResponse:
@@ -345,7 +347,7 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return await _resource(request, ri, state)
     if ri.api_prefix:
         if request.method not in ("GET", "HEAD"):
-            raise errors.method_not_supported("", request.method)
+            raise handlers.method_not_allowed()
         return await _discovery(request, ri, state)
     return await _non_resource(request, ri, state)
 

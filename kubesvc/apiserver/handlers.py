@@ -9,7 +9,6 @@ unknown and duplicate fields per `fieldValidation`).
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import importlib
 import json
@@ -27,7 +26,7 @@ from kubesvc.api.scheme import ResourceInfo
 from kubesvc.apiserver import negotiation as neg
 from kubesvc.apiserver import pruning
 from kubesvc.apiserver.requestinfo import RequestInfo
-from kubesvc.registry.generic import ListOptions, ResourceStore
+from kubesvc.registry.generic import ListOptions, ResourceStore, clone
 from kubesvc.registry.selectors import build_filter
 from kubesvc.registry.strategy import Obj, Strategy, apply_defaults
 
@@ -106,6 +105,13 @@ def output_for(request: web.Request, *, allow_table: bool) -> neg.Output:
     if out.as_ == "Table" and tables is None:
         return neg.Output("json")
     return out
+
+
+def method_not_allowed() -> errors.StatusError:
+    """No route for this method on this path (what kube-apiserver answers, e.g. POST on a name)."""
+    return errors.StatusError(
+        405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
+    )
 
 
 def _partial(obj: Obj, version: str) -> Obj:
@@ -235,8 +241,22 @@ def field_validation(query: Mapping[str, str]) -> str:
     return v
 
 
-def check_fields(scope: RequestScope, obj: Obj, dups: list[str]) -> None:
-    """Unknown and duplicate fields: Strict → 400, Warn → Warning headers, Ignore → dropped."""
+def go_repr(value: Any) -> str:
+    """A decoded JSON value as Go's `%+v` prints it (`map[spec:map[ports:[80]]]`)."""
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{go_repr(value[k])}" for k in sorted(value)) + "]"
+    if isinstance(value, list):
+        return "[" + " ".join(go_repr(v) for v in value) + "]"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def check_fields(scope: RequestScope, obj: Obj, dups: list[str], *, patch: Any = None) -> None:
+    """Unknown and duplicate fields: Strict → 400 (a 422 naming the patch for patches),
+    Warn → Warning headers, Ignore → silently dropped."""
     mode = field_validation(scope.query)
     problems = [f'duplicate field "{d}"' for d in dups]
     unknown = pruning.prune(obj, scope.info)
@@ -244,9 +264,12 @@ def check_fields(scope: RequestScope, obj: Obj, dups: list[str]) -> None:
     if not problems:
         return
     if mode == "Strict":
-        if len(problems) == 1:
-            raise errors.bad_request(f"strict decoding error: {problems[0]}")
-        raise errors.bad_request("strict decoding error: " + ", ".join(problems))
+        message = "strict decoding error: " + ", ".join(problems)
+        if patch is not None:
+            from kubesvc.api import fields as F
+
+            raise errors.invalid("", "", [F.invalid("patch", go_repr(patch), message)])
+        raise errors.bad_request(message)
     if mode == "Warn":
         scope.warnings.extend(problems)
 
@@ -419,7 +442,7 @@ async def list_(request: web.Request, scope: RequestScope) -> web.StreamResponse
 
 async def create(request: web.Request, scope: RequestScope, limit: int) -> web.StreamResponse:
     if scope.ri.name or scope.ri.subresource:
-        raise errors.method_not_supported(scope.info.resource, "create", scope.info.group)
+        raise method_not_allowed()
     out = output_for(request, allow_table=False)
     body = await read_body(request, limit)
     obj = decode_object(scope, body, request.headers.get("Content-Type", ""))
@@ -445,7 +468,7 @@ async def update(request: web.Request, scope: RequestScope, limit: int) -> web.S
     sub = scope.ri.subresource
 
     async def updater(current: Obj | None) -> Obj:
-        new = copy.deepcopy(obj)
+        new: Obj = clone(obj)
         record_update(scope, current, new, manager, sub)
         return new
 
@@ -522,7 +545,7 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
         try:
             if ctype == neg.APPLY_PATCH:
                 assert fieldmanager is not None
-                applied = copy.deepcopy(doc)
+                applied = clone(doc)
                 check_fields(scope, applied, [])
                 result = fieldmanager.server_side_apply(
                     current,
@@ -560,7 +583,7 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
         result["apiVersion"] = info.api_version
         result["kind"] = info.kind
         if ctype != neg.APPLY_PATCH:
-            check_fields(scope, result, [])
+            check_fields(scope, result, [], patch=doc)
         check_name(scope, result)
         check_namespace(scope, result)
         apply_defaults(result)
@@ -646,7 +669,7 @@ RETURNS_DELETED_OBJECT = {"Service", "Pod", "Namespace"}
 
 async def delete(request: web.Request, scope: RequestScope, limit: int) -> web.StreamResponse:
     if scope.ri.subresource:
-        raise errors.method_not_supported(scope.info.resource, "delete", scope.info.group)
+        raise method_not_allowed()
     out = output_for(request, allow_table=False)
     body = await read_body(request, limit)
     opts = _delete_options(body, request.headers.get("Content-Type", ""), scope.query)
@@ -681,7 +704,7 @@ async def delete(request: web.Request, scope: RequestScope, limit: int) -> web.S
 
 async def delete_collection(request: web.Request, scope: RequestScope, limit: int) -> web.StreamResponse:
     if "deletecollection" not in scope.info.verbs:
-        raise errors.method_not_supported(scope.info.resource, "deletecollection", scope.info.group)
+        raise method_not_allowed()
     out = output_for(request, allow_table=False)
     body = await read_body(request, limit)
     opts = _delete_options(body, request.headers.get("Content-Type", ""), scope.query)

@@ -100,13 +100,15 @@ async def serve(
                 raise ValueError
         except ValueError as exc:
             raise errors.bad_request(f'invalid resource version "{rv}"') from exc
+    timeout = 0.0
     if q.get("timeoutSeconds"):
         try:
             timeout = float(int(q["timeoutSeconds"]))
         except ValueError as exc:
             raise errors.bad_request(f'invalid timeoutSeconds "{q["timeoutSeconds"]}"') from exc
-    else:
-        timeout = float(random.randint(min_request_timeout, 2 * min_request_timeout))
+    if timeout <= 0:
+        # As upstream: no (or a zero) timeout means a random one in [min, 2*min).
+        timeout = min_request_timeout * (1.0 + random.random())
 
     info = scope.info
     loop = asyncio.get_running_loop()

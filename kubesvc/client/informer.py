@@ -2,7 +2,7 @@
 
 Theory of operation (client-go's Reflector + sharedIndexInformer, in one asyncio task)
 -------------------------------------------------------------------------------------
-`run()` (restartable: a restarted informer resumes watching from its resourceVersion) lists the collection (following `continue` tokens), replaces the cache with the result,
+`run()` lists the collection (following `continue` tokens), replaces the cache with the result,
 and calls handlers for the difference against what the cache held before: `on_add` for new
 keys, `on_update(old, new)` for keys whose resourceVersion changed and `on_delete(obj)` for keys
 that vanished (so a delete missed while disconnected is still reported).  `has_synced` turns
@@ -10,7 +10,8 @@ true after the first list.  Then it watches from the list's resourceVersion: ADD
 DELETED update the cache and call handlers; BOOKMARK only advances the resourceVersion.  When
 the server ends the watch (timeoutSeconds), it watches again from the last resourceVersion.
 On 410 Gone / Expired it re-lists; on other failures it waits (exponential backoff with jitter,
-0.8 s up to 30 s, as client-go's reflector) and then re-lists.
+0.8 s up to 30 s, as client-go's reflector) and then re-lists.  A cancelled `run()` may be
+started again: it resumes watching from the last resourceVersion (re-listing on 410).
 
 Handlers are plain callables run in the informer's task, in event order; they must not block
 and must not modify the objects they get (enqueue a key instead).  A handler that raises is

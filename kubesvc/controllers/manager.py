@@ -180,6 +180,16 @@ def slim_pod(pod: dict[str, Any]) -> dict[str, Any]:
     hostname/subdomain, container and sidecar ports, IPs, phase, conditions) and drop the rest
     (images, env, volumes, probes, container statuses...), which is most of a real Pod."""
     trim_managed_fields(pod)
+    meta = pod.get("metadata")
+    if isinstance(meta, dict):
+        # values repeated across thousands of Pods are shared, not stored once per Pod
+        if isinstance(meta.get("namespace"), str):
+            meta["namespace"] = sys.intern(meta["namespace"])
+        labels = meta.get("labels")
+        if isinstance(labels, dict):
+            meta["labels"] = {
+                sys.intern(k): sys.intern(v) if isinstance(v, str) else v for k, v in labels.items()
+            }
     spec = pod.get("spec")
     if isinstance(spec, dict):
         slim: dict[str, Any] = {k: spec[k] for k in _POD_SPEC_KEPT if k in spec}
@@ -191,9 +201,25 @@ def slim_pod(pod: dict[str, Any]) -> dict[str, Any]:
                     if isinstance(c, dict)
                 ]
         pod["spec"] = slim
+        if isinstance(slim.get("nodeName"), str):
+            slim["nodeName"] = sys.intern(slim["nodeName"])
     status = pod.get("status")
     if isinstance(status, dict):
-        pod["status"] = {k: status[k] for k in _POD_STATUS_KEPT if k in status}
+        kept = {k: status[k] for k in _POD_STATUS_KEPT if k in status}
+        if isinstance(kept.get("phase"), str):
+            kept["phase"] = sys.intern(kept["phase"])
+        conditions = kept.get("conditions")
+        if isinstance(conditions, list):
+            kept["conditions"] = [
+                {
+                    k: sys.intern(v) if isinstance(v, str) and k in ("type", "status") else v
+                    for k, v in c.items()
+                }
+                if isinstance(c, dict)
+                else c
+                for c in conditions
+            ]
+        pod["status"] = kept
     return pod
 
 

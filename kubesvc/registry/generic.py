@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import builtins
-import copy
 import datetime as dt
 import random
 import uuid
@@ -73,6 +72,11 @@ CONTINUE_EXPIRED = (
 )
 
 NAMESPACE_TERMINATING_CAUSE = "NamespaceTerminating"
+
+
+def clone(obj: Any) -> Any:
+    """A deep copy of a JSON document (through orjson: several times faster than deepcopy)."""
+    return codec.loads(codec.dumps(obj))
 
 
 def rfc3339(t: dt.datetime) -> str:
@@ -332,7 +336,7 @@ class ResourceStore:
 
     async def _write_new(self, key: str, obj: Obj, *, dry_run: bool) -> Obj:
         name = obj["metadata"]["name"]
-        pristine = copy.deepcopy(obj)
+        pristine = clone(obj)
         for _ in range(MAX_RETRIES):
             txn = WriteTxn(self.store)
             try:
@@ -365,7 +369,7 @@ class ResourceStore:
                 raise errors.already_exists(self.info.resource, name, self.info.group)
             # A hook's guard lost a race (e.g. an allocated IP was taken): retry from scratch.
             obj.clear()
-            obj.update(copy.deepcopy(pristine))
+            obj.update(clone(pristine))
         raise errors.conflict(self.info.resource, name, errors.CONFLICT_MODIFIED, self.info.group)
 
     async def _admit_namespace(self, namespace: str, name: str) -> None:
@@ -425,7 +429,7 @@ class ResourceStore:
                         continue
                     raise
             old = self.decode(kv)
-            new = await updater(copy.deepcopy(old))
+            new = await updater(clone(old))
             new_meta = _meta(new)
             rv = new_meta.get("resourceVersion")
             pinned = bool(rv) and not retry_conflicts
@@ -574,7 +578,7 @@ class ResourceStore:
         grace = self.strategy.graceful_delete_seconds(old, requested_grace)
         finalizers = meta.get("finalizers") or []
         now = self.clock()
-        new = copy.deepcopy(old)
+        new = clone(old)
         new_meta = _meta(new)
         if grace is not None and grace > 0:
             current = meta.get("deletionGracePeriodSeconds")
@@ -817,7 +821,7 @@ class NamespaceResourceStore(ResourceStore):
                 if spec_finalizers or meta.get("finalizers"):
                     raise errors.conflict("namespaces", name, NAMESPACE_DELETE_PENDING)
             elif spec_finalizers or meta.get("finalizers"):
-                new = copy.deepcopy(old)
+                new = clone(old)
                 _meta(new)["deletionTimestamp"] = rfc3339(self.clock())
                 _meta(new)["deletionGracePeriodSeconds"] = 0
                 new.setdefault("status", {})["phase"] = "Terminating"

@@ -620,3 +620,16 @@ def test_delete_collection(apiserver: ApiServer) -> None:
     assert body["kind"] == "EndpointsList"
     assert sorted(i["metadata"]["name"] for i in body["items"]) == ["a", "b"]
     assert [i["metadata"]["name"] for i in apiserver.call("GET", coll)[1]["items"]] == ["c"]
+
+
+def test_method_not_allowed(apiserver: ApiServer) -> None:
+    for method, path in [
+        ("POST", "/api/v1/namespaces/default/services/web"),
+        ("DELETE", "/api/v1/namespaces/default/services/web/status"),
+        ("DELETE", "/api/v1/namespaces"),
+        ("PUT", "/api/v1/namespaces/default/services"),
+    ]:
+        st, body, _ = apiserver.call(method, path, {} if method in ("POST", "PUT") else None)
+        assert st == 405, (method, path, body)
+        assert body["reason"] == "MethodNotAllowed"
+        assert body["message"] == "the server does not allow this method on the requested resource"

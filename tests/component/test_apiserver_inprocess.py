@@ -10,7 +10,12 @@ from tests.support.apiserver import ApiServer
 
 async def test_inprocess_crud_and_watch(apiserver_inprocess: ApiServer) -> None:
     srv = apiserver_inprocess
-    body = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "ip"}, "spec": {"ports": [{"port": 80}]}}
+    body = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "ip"},
+        "spec": {"ports": [{"port": 80}]},
+    }
     st, created, _ = await asyncio.to_thread(srv.call, "POST", "/api/v1/namespaces/default/services", body)
     assert st == 201, created
     assert created["spec"]["clusterIP"]

@@ -305,6 +305,9 @@ async def test_watch_compacted_history_is_410(apiserver_factory: Any) -> None:
     coll = "/api/v1/namespaces/default/services"
     _, first, _ = srv.call("POST", coll, svc("c1"))
     old_rv = first["metadata"]["resourceVersion"]
+    srv.call("POST", coll, svc("c1b"))
+    _, page, _ = srv.call("GET", coll + "?limit=1")
+    token = page["metadata"]["continue"]
     for i in range(5):
         srv.call("POST", coll, svc(f"c{i + 2}"))
     await asyncio.sleep(1.0)
@@ -318,6 +321,11 @@ async def test_watch_compacted_history_is_410(apiserver_factory: Any) -> None:
     ].startswith(f"too old resource version: {old_rv} (")
     st, body, _ = srv.call("GET", coll + f"?resourceVersion={old_rv}&resourceVersionMatch=Exact")
     assert st == 410 and body["reason"] == "Expired"
+    st, body, _ = srv.call("GET", coll + f"?limit=1&continue={token}")
+    assert st == 410 and body["reason"] == "Expired"
+    assert body["message"].startswith(
+        "The provided continue parameter is too old to display a consistent list result."
+    )
 
 
 @pytest.mark.parametrize("accept", ["application/json;as=Table;v=v1;g=meta.k8s.io,application/json"])

@@ -170,3 +170,19 @@ def test_status_subresource_patch(apiserver: ApiServer) -> None:
     assert resp["spec"]["sessionAffinity"] == "None", "status patches do not change the spec"
     st, resp, _ = patch(apiserver, base, {"status": {"loadBalancer": {}}}, MERGE)
     assert st == 200 and resp["status"]["loadBalancer"]["ingress"][0]["ip"] == "172.18.255.200"
+
+
+def test_strict_patch_with_unknown_field(apiserver: ApiServer) -> None:
+    ns = new_namespace(apiserver)
+    path = f"/api/v1/namespaces/{ns}/services/web"
+    apiserver.call("POST", f"/api/v1/namespaces/{ns}/services", svc("web"))
+    body = {"spec": {"prots": [80]}}
+    st, resp, _ = patch(apiserver, path, body, SMP, "?fieldValidation=Strict")
+    assert st == 422, resp
+    assert resp["message"] == (
+        ' "" is invalid: patch: Invalid value: "map[spec:map[prots:[80]]]": '
+        'strict decoding error: unknown field "spec.prots"'
+    )
+    st, resp, headers = patch(apiserver, path, body, MERGE, "?fieldValidation=Warn")
+    assert st == 200 and "prots" not in resp["spec"]
+    assert 'unknown field \\"spec.prots\\"' in headers["Warning"]

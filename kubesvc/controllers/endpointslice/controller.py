@@ -217,7 +217,7 @@ class EndpointSliceController(Controller):
 
     # -- sync --------------------------------------------------------------------------------
 
-    def _managed_slices(self, namespace: str, name: str) -> list[Obj]:
+    def managed_slices(self, namespace: str, name: str) -> list[Obj]:
         return [
             s
             for s in slices_of_service(self.slices.store, namespace, name)
@@ -241,7 +241,7 @@ class EndpointSliceController(Controller):
 
         pods = pods_selected_by(self.pods.store, service)
         slices = [
-            s for s in self._managed_slices(namespace, name) if meta(s).get("deletionTimestamp") is None
+            s for s in self.managed_slices(namespace, name) if meta(s).get("deletionTimestamp") is None
         ]
         if self.tracker.stale_slices(service, slices):
             raise StaleInformerCacheError("EndpointSlice informer cache is out of date")
@@ -321,7 +321,7 @@ class EndpointSliceController(Controller):
 
     async def _delete_orphans(self, namespace: str, name: str) -> None:
         """The Service is gone: remove the slices we made for it (the garbage collector's job)."""
-        for s in self._managed_slices(namespace, name):
+        for s in self.managed_slices(namespace, name):
             m = meta(s)
             uid = m.get("uid")
             try:

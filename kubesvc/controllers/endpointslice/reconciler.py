@@ -49,6 +49,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubesvc.controllers.endpointslice.hints import (
+    CLOSE_TRAFFIC_DISTRIBUTIONS,
+    apply_hints,
+    hints_enabled,
+    hints_need_update,
+)
 from kubesvc.controllers.endpointslice.pods import (
     canonical_ip,
     find_port,
@@ -71,11 +77,8 @@ LABEL_MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
 LABEL_HEADLESS = "service.kubernetes.io/headless"
 LABEL_ZONE = "topology.kubernetes.io/zone"
 ANNOTATION_TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time"
-ANNOTATION_TOPOLOGY_MODE = "service.kubernetes.io/topology-mode"
-ANNOTATION_TOPOLOGY_HINTS = "service.kubernetes.io/topology-aware-hints"
 DEFAULT_MAX_ENDPOINTS_PER_SLICE = 100
 MAX_ENDPOINTS_PER_SLICE_LIMIT = 1000
-CLOSE_TRAFFIC_DISTRIBUTIONS = ("PreferClose", "PreferSameZone", "PreferSameNode")
 RESERVED_LABELS = (LABEL_SERVICE_NAME, LABEL_MANAGED_BY, LABEL_HEADLESS)
 
 PortKey = tuple[tuple[Any, ...], ...]
@@ -293,67 +296,6 @@ def _owner_cmp(o: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-# -- hints -----------------------------------------------------------------------------------
-
-
-def _endpoint_ready(ep: Mapping[str, Any]) -> bool:
-    return bool((ep.get("conditions") or {}).get("ready"))
-
-
-def _wanted_hints(ep: Mapping[str, Any], node_hints: bool) -> Obj | None:
-    hints: Obj = {}
-    if ep.get("zone"):
-        hints["forZones"] = [{"name": ep["zone"]}]
-    if node_hints and ep.get("nodeName"):
-        hints["forNodes"] = [{"name": ep["nodeName"]}]
-    return hints or None
-
-
-def _hints_need_update(slice_: Mapping[str, Any], close: bool, node_hints: bool) -> bool:
-    for ep in slice_.get("endpoints") or ():
-        hints = ep.get("hints")
-        if not close:
-            if hints is not None:
-                return True
-            continue
-        if not _endpoint_ready(ep):
-            continue
-        hints = hints or {}
-        if ep.get("zone"):
-            fz = hints.get("forZones") or []
-            if len(fz) != 1 or fz[0].get("name") != ep["zone"]:
-                return True
-        elif hints.get("forZones"):
-            return True
-        if node_hints and ep.get("nodeName"):
-            fn = hints.get("forNodes") or []
-            if len(fn) != 1 or fn[0].get("name") != ep["nodeName"]:
-                return True
-        elif hints.get("forNodes"):
-            return True
-    return False
-
-
-def _apply_hints(slice_: Obj, close: bool, node_hints: bool) -> None:
-    for ep in slice_.get("endpoints") or ():
-        if not close:
-            ep.pop("hints", None)
-            continue
-        if not _endpoint_ready(ep):
-            continue
-        wanted = _wanted_hints(ep, node_hints)
-        if wanted is None:
-            ep.pop("hints", None)
-        else:
-            ep["hints"] = wanted
-
-
-def _hints_enabled(service: Mapping[str, Any]) -> bool:
-    ann = meta(service).get("annotations") or {}
-    val = ann.get(ANNOTATION_TOPOLOGY_HINTS, ann.get(ANNOTATION_TOPOLOGY_MODE))
-    return val in ("Auto", "auto")
-
-
 # -- the plan --------------------------------------------------------------------------------
 
 
@@ -526,16 +468,16 @@ def _plan_address_type(
 
     # Hints (trafficDistribution), per address type, as upstream's trafficdist.ReconcileHints.
     td = spec(service).get("trafficDistribution")
-    close = td in CLOSE_TRAFFIC_DISTRIBUTIONS and not _hints_enabled(service)
+    close = td in CLOSE_TRAFFIC_DISTRIBUTIONS and not hints_enabled(service)
     node_hints = td == "PreferSameNode"
     changed = {_name(s) for s in to_update} | {_name(s) for s in to_delete}
     for s in sorted(existing, key=_name):
         if _name(s) in changed:
             continue
-        if _hints_need_update(s, close, node_hints):
+        if hints_need_update(s, close, node_hints):
             to_update.append(_copy_slice(s))
     for s in to_create + to_update:
-        _apply_hints(s, close, node_hints)
+        apply_hints(s, close, node_hints)
     return to_create, to_update, to_delete, errors
 
 

@@ -203,7 +203,7 @@ def test_family_removed_releases_that_family() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.lists(
         st.tuples(

@@ -381,7 +381,7 @@ _subsets = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(before=_subsets, after=_subsets, limit=st.integers(1, 8))
 def test_property_plan_converges_and_respects_limit(before: list[Obj], after: list[Obj], limit: int) -> None:
     svc = make_service()

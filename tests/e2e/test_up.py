@@ -1,0 +1,114 @@
+"""`kubesvc up` — the front door: one command brings up the apiserver and the controller-manager.
+
+Asserted as a user sees it: the kubeconfig path is printed, kubectl works with it, a
+LoadBalancer Service gets an EXTERNAL-IP from the default pool (which needs the
+controller-manager child), and SIGTERM stops both processes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _kubectl(kubeconfig: str, cache: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["kubectl", "--kubeconfig", kubeconfig, "--cache-dir", str(cache), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(x) for x in out.stdout.split()]
+
+
+@pytest.mark.kubectl
+def test_up_runs_apiserver_and_controllers_and_stops_cleanly(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    log = open(tmp_path / "up.log", "w+")  # noqa: SIM115 - kept open for the process' lifetime
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kubesvc",
+            "up",
+            "--data-dir",
+            str(data),
+            "--secure-port",
+            str(_free_port()),
+            "--controller-manager-metrics-bind-address",
+            f"127.0.0.1:{_free_port()}",
+        ],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    child_pids: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        kubeconfig = None
+        while time.monotonic() < deadline and kubeconfig is None:
+            log.seek(0)
+            m = re.search(r"^kubeconfig: (\S+)$", log.read(), re.M)
+            kubeconfig = m.group(1) if m else None
+            time.sleep(0.2)
+        assert kubeconfig == str(data / "kubeconfig"), "up must print the admin kubeconfig path"
+        assert (os.stat(kubeconfig).st_mode & 0o777) == 0o600
+
+        cache = tmp_path / "cache"
+        created = _kubectl(kubeconfig, cache, "create", "service", "loadbalancer", "lb", "--tcp=80:8080")
+        assert created.returncode == 0, created.stderr
+        external = ""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            got = _kubectl(
+                kubeconfig, cache, "get", "svc", "lb", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"
+            )
+            external = got.stdout.strip()
+            if external:
+                break
+            time.sleep(0.3)
+        assert external.startswith("172.18.255."), "the controller-manager started by up assigns LB IPs"
+
+        table = _kubectl(kubeconfig, cache, "get", "svc", "lb").stdout
+        assert external in table and re.search(r"80:3\d{4}/TCP", table), table
+        child_pids = _children(proc.pid)
+        assert child_pids, "up runs the controller-manager as a child process"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = proc.wait()
+            pytest.fail("up did not stop on SIGTERM")
+        for pid in child_pids:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                continue
+            os.kill(pid, signal.SIGKILL)
+            pytest.fail(f"child {pid} outlived up")
+        log.close()
+    assert rc == 0
