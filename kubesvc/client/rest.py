@@ -210,7 +210,13 @@ class RestClient:
             params["resourceVersion"] = resource_version
         if resource_version_match:
             params["resourceVersionMatch"] = resource_version_match
-        result: Obj = await self.request("GET", self.path(info, namespace=namespace), params=params)
+        # Large collections take a while to encode and send: lists get a generous timeout.
+        result: Obj = await self.request(
+            "GET",
+            self.path(info, namespace=namespace),
+            params=params,
+            timeout=max(self.request_timeout, 600.0),
+        )
         return result
 
     async def list_all(

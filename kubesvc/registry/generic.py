@@ -454,9 +454,15 @@ class ResourceStore:
                 new_meta["resourceVersion"] = str(kv.mod_revision)
                 if new == old:
                     return old, False
+            # Removing the last finalizer of an object being deleted deletes it: its delete
+            # hooks (e.g. releasing a Service's IPs and ports) run instead of the update ones.
+            deleting = _should_delete_during_update(new, self.info)
             txn = WriteTxn(self.store)
             try:
-                await strategy.begin_update(new, old, txn, dry_run=dry_run)
+                if deleting:
+                    await self.strategy.begin_delete(old, txn, dry_run=dry_run)
+                else:
+                    await strategy.begin_update(new, old, txn, dry_run=dry_run)
                 if late:
                     # upstream order for Services: BeginUpdate (allocation), then validation
                     errs = strategy.validate_update(new, old)
@@ -475,7 +481,7 @@ class ResourceStore:
             if dry_run:
                 txn.aborted()
                 return new, False
-            if _should_delete_during_update(new, self.info):
+            if deleting:
                 res = await self.store.txn(
                     [Compare(key, "mod_revision", "=", kv.mod_revision), *txn.compares],
                     [Delete(key), *txn.ops],

@@ -152,6 +152,15 @@ class SQLiteStore(StoreBase):
         os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
         self._synchronous = synchronous.upper()
         self._max_batch = max_batch
+        # What it was opened with, to reopen it the same way: SQLiteStore(data_dir, **options).
+        self.data_dir = data_dir
+        self.options: dict[str, Any] = {
+            "synchronous": self._synchronous,
+            "ring_capacity": ring_capacity,
+            "max_batch": max_batch,
+            "read_threads": read_threads,
+            "lock_timeout_s": lock_timeout_s,
+        }
         try:
             self._wconn = self._connect(writer=True)
             self._wconn.executescript(_SCHEMA)

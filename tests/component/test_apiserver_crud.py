@@ -633,3 +633,21 @@ def test_method_not_allowed(apiserver: ApiServer) -> None:
         assert st == 405, (method, path, body)
         assert body["reason"] == "MethodNotAllowed"
         assert body["message"] == "the server does not allow this method on the requested resource"
+
+
+def test_removing_last_finalizer_releases_the_cluster_ip(apiserver: ApiServer) -> None:
+    ns = new_namespace(apiserver)
+    coll = f"/api/v1/namespaces/{ns}/services"
+    body = svc("held")
+    body["metadata"]["finalizers"] = ["example.com/hold"]
+    _, created, _ = apiserver.call("POST", coll, body)
+    ip = created["spec"]["clusterIP"]
+    _, deleting, _ = apiserver.call("DELETE", coll + "/held")
+    deleting["metadata"]["finalizers"] = []
+    assert apiserver.call("PUT", coll + "/held", deleting)[0] == 200
+    assert apiserver.call("GET", coll + "/held")[0] == 404
+    # The IP is free again: a new Service may ask for it.
+    again = svc("again", clusterIP=ip)
+    st, resp, _ = apiserver.call("POST", coll, again)
+    assert st == 201, resp
+    assert resp["spec"]["clusterIP"] == ip

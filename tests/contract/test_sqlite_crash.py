@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kubesvc.storage.interface import StoreError
+from kubesvc.storage.interface import CompactedError, StoreError
 from kubesvc.storage.sqlite import SQLiteStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -187,3 +187,31 @@ async def test_second_store_on_the_same_file_is_refused(tmp_path: Path) -> None:
         await store.close()
     again = SQLiteStore(str(tmp_path), lock_timeout_s=0.1)  # released by close()
     await again.close()
+
+
+async def test_compaction_interrupted_after_recording_is_finished_by_the_next(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path))
+    rev = await store.create("/c/k", b"v1")
+    for i in range(2, 6):
+        rev = await store.update("/c/k", f"v{i}".encode(), expected_revision=rev)
+    await store.close()  # revisions 2..6
+    # A crash right after the compacted revision was recorded, before any row was deleted.
+    with sqlite3.connect(tmp_path / "kubesvc.db") as conn:
+        conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('compacted', 5)")
+
+    store = SQLiteStore(str(tmp_path))
+    try:
+        assert await store.compacted_revision() == 5
+        with pytest.raises(CompactedError):
+            await store.get("/c/k", revision=4)
+        kv = await store.get("/c/k", revision=5)
+        assert kv is not None and kv.value == b"v4"
+        r7 = await store.update("/c/k", b"v6", expected_revision=6)
+        await store.compact(r7)
+        with sqlite3.connect(tmp_path / "kubesvc.db") as conn:
+            revs = [r for (r,) in conn.execute("SELECT mod_rev FROM kv WHERE key = '/c/k' ORDER BY mod_rev")]
+        # The leftovers below the old compacted revision are gone too; the version before the
+        # compacted revision stays as the `prev` of the event at it.
+        assert revs == [6, r7]
+    finally:
+        await store.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from kubesvc.storage.interface import (
     StoreError,
     WatchEvent,
 )
+from kubesvc.storage.sqlite import SQLiteStore
 
 
 @contextlib.asynccontextmanager
@@ -511,6 +513,22 @@ async def test_watch_aclose_ends_iteration(store: Store) -> None:
     assert await asyncio.wait_for(task, 2) == []
 
 
+async def test_closed_or_dropped_watchers_release_their_registration(store: Store) -> None:
+    stats = store.stats  # type: ignore[attr-defined]
+    ws = [store.watch("/r/", start_revision=0) for _ in range(10)]
+    assert stats()["watchers"] == 10
+    for w in ws:
+        await w.aclose()  # type: ignore[attr-defined]
+    assert stats()["watchers"] == 0
+    w = store.watch("/r/", start_revision=0)
+    await store.create("/r/1", b"1")
+    async for _ in w:
+        break
+    del w, ws
+    gc.collect()
+    assert stats()["watchers"] == 0
+
+
 async def test_watch_break_and_rewatch(store: Store) -> None:
     await store.create("/b/1", b"1")
     w = store.watch("/b/", start_revision=2)
@@ -674,16 +692,26 @@ _op = st.one_of(
     st.tuples(st.just("delete"), st.sampled_from(_KEYS), st.integers(0, 3)),
     st.tuples(st.just("txn"), st.lists(st.sampled_from(_KEYS), max_size=3, unique=True), st.integers(0, 2)),
     st.tuples(st.just("compact"), st.integers(0, 4)),
+    st.tuples(st.just("reopen")),
 )
 
 
-async def _replay(store: Store, ops: list[tuple[Any, ...]]) -> list[Any]:
-    """Apply `ops`; the observable outcome of each (revision numbers relative to the current one)."""
-    out: list[Any] = []
+async def _reopen(store: Store) -> Store:
+    """Close and open again (a restart); stores without a file come back unchanged."""
+    if isinstance(store, SQLiteStore):
+        await store.close()
+        return SQLiteStore(store.data_dir, **store.options)
+    return store
+
+
+async def _replay(store: Store, ops: list[tuple[Any, ...]], out: list[Any]) -> Store:
+    """Apply `ops`, appending the observable outcome of each to `out`; the store at the end."""
     for op in ops:
         cur = await store.current_revision()
         try:
-            if op[0] == "create":
+            if op[0] == "reopen":
+                store = await _reopen(store)
+            elif op[0] == "create":
                 out.append(await store.create(op[1], op[2]))
             elif op[0] == "update":
                 out.append(
@@ -698,10 +726,11 @@ async def _replay(store: Store, ops: list[tuple[Any, ...]]) -> list[Any]:
                 res = await store.txn([Compare(k, "version", "<", op[2] + 1) for k in keys[:1]], ops_)
                 out.append((res.succeeded, res.revision, sorted(res.current.items())))
             else:
-                out.append(await store.compact(max(1, cur - op[1])))
+                await store.compact(max(1, cur - op[1]))
+                out.append(("compacted", await store.compacted_revision()))
         except Exception as exc:  # the same error type with the same message
             out.append((type(exc).__name__, str(exc)))
-    return out
+    return store
 
 
 async def _observe(store: Store) -> list[Any]:
@@ -718,7 +747,7 @@ async def _observe(store: Store) -> list[Any]:
         )
     w = store.watch("/h", start_revision=first)
     if cur >= first:
-        events = []
+        events: list[WatchEvent] = []
         while not events or events[-1].kv.mod_revision < cur:
             try:
                 events += await take(w, 1, timeout=0.2)
@@ -735,6 +764,11 @@ async def _observe(store: Store) -> list[Any]:
 def test_backend_agrees_with_memory_reference(backend: str, tmp_path_factory: Any, ops: list[Any]) -> None:
     async def run(factory: Any) -> tuple[list[Any], list[Any]]:
         async with factory(tmp_path_factory.mktemp("model")) as store:
-            return await _replay(store, ops), await _observe(store)
+            out: list[Any] = []
+            store = await _replay(store, ops, out)
+            try:
+                return out, await _observe(store)
+            finally:
+                await store.close()
 
     assert asyncio.run(run(BACKENDS[backend])) == asyncio.run(run(BACKENDS["memory"]))

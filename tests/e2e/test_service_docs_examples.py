@@ -43,6 +43,7 @@ def kubectl_for(srv: ApiServer) -> str:
     exe = GCLOUD_BIN / f"kubectl.1.{str(version['minor']).rstrip('+')}"
     return str(exe) if exe.exists() else KUBECTL
 
+
 pytestmark = [
     pytest.mark.kubectl,
     pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed"),
@@ -252,16 +253,24 @@ CASES: list[Case] = [
     Case(
         "clusterip.yaml",
         "single",
-        {**CLUSTER_IP_DEFAULTS, "selector": MYAPP, "ipFamilyPolicy": "SingleStack",
-         "ports": [{"protocol": "TCP", "port": 80, "targetPort": 9376}]},
+        {
+            **CLUSTER_IP_DEFAULTS,
+            "selector": MYAPP,
+            "ipFamilyPolicy": "SingleStack",
+            "ports": [{"protocol": "TCP", "port": 80, "targetPort": 9376}],
+        },
         lambda s: ["ClusterIP", first_ip(s), "<none>", "80/TCP"],
         families=["IPv4"],
     ),
     Case(
         "named-targetport.yaml",
         "single",
-        {**CLUSTER_IP_DEFAULTS,
-         "ports": [{"name": "name-of-service-port", "protocol": "TCP", "port": 80, "targetPort": "http-web-svc"}]},
+        {
+            **CLUSTER_IP_DEFAULTS,
+            "ports": [
+                {"name": "name-of-service-port", "protocol": "TCP", "port": 80, "targetPort": "http-web-svc"}
+            ],
+        },
         lambda s: ["ClusterIP", first_ip(s), "<none>", "80/TCP"],
         families=["IPv4"],
         extra=check_named_targetport,
@@ -269,9 +278,13 @@ CASES: list[Case] = [
     Case(
         "multi-port.yaml",
         "single",
-        {**CLUSTER_IP_DEFAULTS, "ports": [
-            {"name": "http", "protocol": "TCP", "port": 80, "targetPort": 9376},
-            {"name": "https", "protocol": "TCP", "port": 443, "targetPort": 9377}]},
+        {
+            **CLUSTER_IP_DEFAULTS,
+            "ports": [
+                {"name": "http", "protocol": "TCP", "port": 80, "targetPort": 9376},
+                {"name": "https", "protocol": "TCP", "port": 443, "targetPort": 9377},
+            ],
+        },
         lambda s: ["ClusterIP", first_ip(s), "<none>", "80/TCP,443/TCP"],
         families=["IPv4"],
     ),
@@ -293,16 +306,20 @@ CASES: list[Case] = [
     Case(
         "nodeport-chosen.yaml",
         "single",
-        {"type": "NodePort",
-         "ports": [{"protocol": "TCP", "port": 80, "targetPort": 80, "nodePort": 30007}]},
+        {"type": "NodePort", "ports": [{"protocol": "TCP", "port": 80, "targetPort": 80, "nodePort": 30007}]},
         lambda s: ["NodePort", first_ip(s), "<none>", "80:30007/TCP"],
         families=["IPv4"],
     ),
     Case(
         "loadbalancer.yaml",
         "single",
-        {"type": "LoadBalancer", "clusterIP": "10.0.171.239", "clusterIPs": ["10.0.171.239"],
-         "externalTrafficPolicy": "Cluster", "allocateLoadBalancerNodePorts": True},
+        {
+            "type": "LoadBalancer",
+            "clusterIP": "10.0.171.239",
+            "clusterIPs": ["10.0.171.239"],
+            "externalTrafficPolicy": "Cluster",
+            "allocateLoadBalancerNodePorts": True,
+        },
         lambda s: ["LoadBalancer", "10.0.171.239", "<pending>", f"80:{node_port(s)}/TCP"],
         families=["IPv4"],
         chosen_ips=("10.0.171.239",),
@@ -335,8 +352,13 @@ CASES: list[Case] = [
     Case(
         "headless.yaml",
         "single",
-        {**CLUSTER_IP_DEFAULTS, "clusterIP": "None", "clusterIPs": ["None"],
-         "ipFamilyPolicy": "SingleStack", "ipFamilies": ["IPv4"]},
+        {
+            **CLUSTER_IP_DEFAULTS,
+            "clusterIP": "None",
+            "clusterIPs": ["None"],
+            "ipFamilyPolicy": "SingleStack",
+            "ipFamilies": ["IPv4"],
+        },
         lambda s: ["ClusterIP", "None", "<none>", "80/TCP"],
     ),
     Case(
@@ -344,15 +366,24 @@ CASES: list[Case] = [
         "single",
         # headless + selectorless defaults to RequireDualStack with both families, even on a
         # single-stack cluster (nothing is allocated for it)
-        {**CLUSTER_IP_DEFAULTS, "clusterIP": "None", "clusterIPs": ["None"],
-         "ipFamilyPolicy": "RequireDualStack", "ipFamilies": ["IPv4", "IPv6"]},
+        {
+            **CLUSTER_IP_DEFAULTS,
+            "clusterIP": "None",
+            "clusterIPs": ["None"],
+            "ipFamilyPolicy": "RequireDualStack",
+            "ipFamilies": ["IPv4", "IPv6"],
+        },
         lambda s: ["ClusterIP", "None", "<none>", "80/TCP"],
     ),
     Case(
         "headless-selectorless.yaml",
         "dual",
-        {"clusterIP": "None", "clusterIPs": ["None"],
-         "ipFamilyPolicy": "RequireDualStack", "ipFamilies": ["IPv4", "IPv6"]},
+        {
+            "clusterIP": "None",
+            "clusterIPs": ["None"],
+            "ipFamilyPolicy": "RequireDualStack",
+            "ipFamilies": ["IPv4", "IPv6"],
+        },
         lambda s: ["ClusterIP", "None", "<none>", "80/TCP"],
         id="headless-selectorless-dual",
     ),
@@ -361,16 +392,23 @@ CASES: list[Case] = [
         "single",
         # a ClusterIP Service with externalIPs is externally accessible: externalTrafficPolicy
         # is defaulted
-        {**CLUSTER_IP_DEFAULTS, "externalIPs": ["198.51.100.32"], "externalTrafficPolicy": "Cluster",
-         "ports": [{"name": "http", "protocol": "TCP", "port": 80, "targetPort": 49152}]},
+        {
+            **CLUSTER_IP_DEFAULTS,
+            "externalIPs": ["198.51.100.32"],
+            "externalTrafficPolicy": "Cluster",
+            "ports": [{"name": "http", "protocol": "TCP", "port": 80, "targetPort": 49152}],
+        },
         lambda s: ["ClusterIP", first_ip(s), "198.51.100.32", "80/TCP"],
         families=["IPv4"],
     ),
     Case(
         "session-affinity.yaml",
         "single",
-        {**CLUSTER_IP_DEFAULTS, "sessionAffinity": "ClientIP",
-         "sessionAffinityConfig": {"clientIP": {"timeoutSeconds": 10800}}},
+        {
+            **CLUSTER_IP_DEFAULTS,
+            "sessionAffinity": "ClientIP",
+            "sessionAffinityConfig": {"clientIP": {"timeoutSeconds": 10800}},
+        },
         lambda s: ["ClusterIP", first_ip(s), "<none>", "80/TCP"],
         families=["IPv4"],
     ),
@@ -387,8 +425,11 @@ CASES: list[Case] = [
     Case(
         "dual-stack-default.yaml",
         "dual",
-        {**CLUSTER_IP_DEFAULTS, "ipFamilyPolicy": "SingleStack",
-         "ports": [{"protocol": "TCP", "port": 80, "targetPort": 80}]},
+        {
+            **CLUSTER_IP_DEFAULTS,
+            "ipFamilyPolicy": "SingleStack",
+            "ports": [{"protocol": "TCP", "port": 80, "targetPort": 80}],
+        },
         lambda s: ["ClusterIP", first_ip(s), "<none>", "80/TCP"],
         families=["IPv4"],
     ),
