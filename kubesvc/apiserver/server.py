@@ -121,6 +121,9 @@ async def serve(config: ServerConfig, *, ready: asyncio.Event | None = None) -> 
                 _compactor(store, config.storage_compaction_revisions, config.storage_compaction_interval)
             )
         )
+    elif hasattr(store, "start_background_compaction"):
+        # 0 = the store's own policy: compact every interval, keeping the last 10,000 revisions.
+        store.start_background_compaction(interval_s=config.storage_compaction_interval)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -240,9 +240,7 @@ class EndpointSliceController(Controller):
             return  # selector-less Services get slices written by users (or mirrored)
 
         pods = pods_selected_by(self.pods.store, service)
-        slices = [
-            s for s in self.managed_slices(namespace, name) if meta(s).get("deletionTimestamp") is None
-        ]
+        slices = [s for s in self.managed_slices(namespace, name) if meta(s).get("deletionTimestamp") is None]
         if self.tracker.stale_slices(service, slices):
             raise StaleInformerCacheError("EndpointSlice informer cache is out of date")
         trigger = self.trigger_times.compute(service, pods)
