@@ -687,6 +687,12 @@ def server_side_apply(
         m.fields -= cmp.removed
     if manager == "kubectl" and LAST_APPLIED in ((live or {}).get("metadata") or {}).get("annotations", {}):
         _sync_last_applied(merged, applied)
+    if previous is not None and live is not None:
+        live_meta = {k: v for k, v in (live.get("metadata") or {}).items() if k != "managedFields"}
+        if merged == {**live, "metadata": live_meta}:
+            # A no-op apply keeps the manager's timestamp (upstream stamps the time only when
+            # the object changed), so the write is a no-op and the resourceVersion stays.
+            applier.time = previous.time
     merged.setdefault("metadata", {})["managedFields"] = encode_managed_fields(
         _cap_updaters([applier, *others])
     )

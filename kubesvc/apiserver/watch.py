@@ -22,7 +22,7 @@ from kubesvc.api import codec, errors
 from kubesvc.api import fields as F
 from kubesvc.apiserver import handlers as h
 from kubesvc.apiserver import negotiation as neg
-from kubesvc.registry.generic import WatchItem
+from kubesvc.registry.generic import WatchItem, too_large_resource_version
 from kubesvc.registry.selectors import ObjectFilter, build_filter
 from kubesvc.storage.interface import CompactedError
 
@@ -96,10 +96,17 @@ async def serve(
     rv = q.get("resourceVersion", "")
     if rv and rv != "0":
         try:
-            if int(rv) < 0:
+            requested = int(rv)
+            if requested < 0:
                 raise ValueError
         except ValueError as exc:
             raise errors.bad_request(f'invalid resource version "{rv}"') from exc
+        # A revision from the future: wait a little for it (as the watch cache does), else 504.
+        current = await scope.rs.store.current_revision()
+        if requested > current:
+            current = await scope.rs.wait_for_revision(requested)
+            if requested > current:
+                raise too_large_resource_version(requested, current)
     timeout = 0.0
     if q.get("timeoutSeconds"):
         try:

@@ -249,12 +249,12 @@ class ResourceStore:
             current = await self.store.current_revision()
             if match == "Exact":
                 if requested > current:
-                    raise _too_large(requested, current)
+                    raise too_large_resource_version(requested, current)
                 revision = requested
             elif requested > current:
-                current = await self._wait_for_revision(requested)
+                current = await self.wait_for_revision(requested)
                 if requested > current:
-                    raise _too_large(requested, current)
+                    raise too_large_resource_version(requested, current)
         try:
             items, revision, more, last_key = await self._list_filtered(
                 prefix, revision, opts.limit, start_after, opts.filter
@@ -278,7 +278,7 @@ class ResourceStore:
             "items": items,
         }
 
-    async def _wait_for_revision(self, rev: int, timeout: float = 3.0) -> int:
+    async def wait_for_revision(self, rev: int, timeout: float = 3.0) -> int:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         current = await self.store.current_revision()
@@ -734,7 +734,7 @@ def _parse_rv(rv: str) -> int:
     return n
 
 
-def _too_large(requested: int, current: int) -> errors.StatusError:
+def too_large_resource_version(requested: int, current: int) -> errors.StatusError:
     return errors.StatusError(
         504,
         "Timeout",

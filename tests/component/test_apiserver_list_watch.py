@@ -343,3 +343,12 @@ async def test_watch_table_events(apiserver: ApiServer, accept: str) -> None:
     assert evs[0]["object"]["columnDefinitions"], "the first event carries the columns"
     assert not evs[1]["object"].get("columnDefinitions"), "later events do not"
     assert evs[0]["object"]["rows"][0]["cells"][0] == "tb"
+
+
+def test_future_resource_version_is_too_large(apiserver: ApiServer) -> None:
+    for query in ("?watch=true&resourceVersion=99999999", "?resourceVersion=99999999"):
+        st, body, _ = apiserver.call("GET", "/api/v1/namespaces/default/services" + query)
+        assert st == 504, body
+        assert body["reason"] == "Timeout"
+        assert body["message"].startswith("Too large resource version: 99999999, current: ")
+        assert body["details"]["causes"][0]["reason"] == "ResourceVersionTooLarge"

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -606,3 +607,21 @@ def test_get_svc_all_namespaces_lists_the_kubernetes_service(clusters: dict[str,
     assert lines[0].split() == ["NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
     rows = [ln.split() for ln in lines[1:]]
     assert ["default", "kubernetes", "ClusterIP", "10.96.0.1", "<none>", "443/TCP"] in [r[:6] for r in rows]
+
+
+def test_server_side_apply_of_an_example_twice_changes_nothing(clusters: dict[str, Cluster]) -> None:
+    """`kubectl apply --server-side` of an unchanged manifest is a no-op: same resourceVersion,
+    same managedFields time (kube-apiserver stamps the time only when the object changes)."""
+    cluster = clusters["dual"]
+    ns = cluster.namespace()
+    path = str(EXAMPLES / "multi-port.yaml")
+    out = cluster.kubectl("-n", ns, "apply", "--server-side", "-f", path).stdout
+    assert out.strip() == "service/my-service serverside-applied"
+    before = cluster.get_json("svc", "my-service", "--show-managed-fields", namespace=ns)["metadata"]
+    time.sleep(1.1)  # managedFields times have a resolution of one second
+    cluster.kubectl("-n", ns, "apply", "--server-side", "-f", path)
+    after = cluster.get_json("svc", "my-service", "--show-managed-fields", namespace=ns)["metadata"]
+    assert after["resourceVersion"] == before["resourceVersion"]
+    assert after["managedFields"] == before["managedFields"]
+    [entry] = after["managedFields"]
+    assert (entry["manager"], entry["operation"]) == ("kubectl", "Apply")

@@ -9,6 +9,7 @@ resolves per Pod and the endpoints land in one EndpointSlice per port number.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -85,11 +86,9 @@ class ControllerManager:
                 self.proc.wait(5)
 
 
-@pytest.fixture(scope="module")
-def controller_manager(
-    apiserver: ApiServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ControllerManager]:
-    log = tmp_path_factory.mktemp("controller-manager") / "controller-manager.log"
+def start_controller_manager(srv: ApiServer, log: Path, pool: str = LB_POOL) -> ControllerManager:
+    """`python -m kubesvc controller-manager` against `srv`, leader-elected with short
+    durations, and wait until it leads and has started its controllers."""
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -98,13 +97,13 @@ def controller_manager(
                 "-m",
                 "kubesvc",
                 "controller-manager",
-                f"--kubeconfig={apiserver.kubeconfig}",
+                f"--kubeconfig={srv.kubeconfig}",
                 "--leader-elect=true",
                 "--leader-elect-lease-duration=4s",
                 "--leader-elect-renew-deadline=3s",
                 "--leader-elect-retry-period=500ms",
                 f"--leader-elect-resource-name=story-{uuid.uuid4().hex[:8]}",
-                f"--load-balancer-ip-pool={LB_POOL}",
+                f"--load-balancer-ip-pool={pool}",
                 f"--metrics-bind-address=127.0.0.1:{free_port()}",
             ],
             stdout=out,
@@ -121,6 +120,18 @@ def controller_manager(
             assert "started controllers" in cm.logs()
 
         eventually(leading, timeout=30)
+    except BaseException:
+        cm.stop()
+        raise
+    return cm
+
+
+@pytest.fixture(scope="module")
+def controller_manager(
+    apiserver: ApiServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ControllerManager]:
+    cm = start_controller_manager(apiserver, tmp_path_factory.mktemp("controller-manager") / "cm.log")
+    try:
         yield cm
     finally:
         cm.stop()
@@ -240,7 +251,7 @@ def set_ready_with_python_client(srv: ApiServer, namespace: str, pod: str, ready
     """The same, through the official `kubernetes` client (a kubelet-like program)."""
     from kubernetes import client, config
 
-    api_client = config.new_client_from_config(config_file=str(srv.kubeconfig))
+    api_client = config.new_client_from_config(config_file=str(srv.kubeconfig))  # type: ignore[no-untyped-call]
     try:
         body = {"status": {"conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}}
         client.CoreV1Api(api_client).patch_namespaced_pod_status(pod, namespace, body)
@@ -470,3 +481,71 @@ def test_namespace_deletion_removes_contents(kubectl: Kubectl, apiserver: ApiSer
         status, body, _ = apiserver.call("GET", path)
         assert status == 200 and body["items"] == [], (path, body)
     kubectl("delete", "node", node, "--wait=false")
+
+
+def test_dual_stack_service_gets_a_slice_per_family(
+    apiserver_factory: Callable[..., ApiServer], tmp_path: Path
+) -> None:
+    """On a dual-stack cluster: one EndpointSlice per address type, legacy Endpoints in the
+    Service's primary family only, and a load-balancer address from each family's pool."""
+    srv = apiserver_factory("--service-cluster-ip-range", "10.96.0.0/16,fd00:10:96::/108")
+    cm = start_controller_manager(srv, tmp_path / "cm.log", pool=f"{LB_POOL},2001:db8::10-2001:db8::20")
+    try:
+        ns = f"story-{uuid.uuid4().hex[:8]}"
+        status, body, _ = srv.call("POST", "/api/v1/namespaces", {"metadata": {"name": ns}})
+        assert status == 201, body
+        kubectl = Kubectl(srv, cm, tmp_path / "cache", kubectl_for(srv), ns)
+        kubectl(
+            "apply",
+            "-f",
+            "-",
+            stdin=node_yaml("node-ds", "zone-a") + "---\n" + pod_yaml("web-1", "node-ds", 8080),
+        )
+        service = SERVICE_YAML.replace(
+            "spec:\n",
+            "spec:\n  type: LoadBalancer\n  ipFamilyPolicy: PreferDualStack\n  ipFamilies: [IPv6]\n",
+        )
+        kubectl("apply", "-f", "-", stdin=service)
+        pod_status = {
+            "phase": "Running",
+            "podIP": "10.244.3.11",
+            "podIPs": [{"ip": "10.244.3.11"}, {"ip": "fd00:244::11"}],
+            "conditions": [{"type": "Ready", "status": "True"}],
+        }
+        kubectl(
+            "patch",
+            "pod",
+            "web-1",
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            json.dumps({"status": pod_status}),
+        )
+
+        def settled() -> list[list[str]]:
+            by_type = {s["addressType"]: s for s in slices(kubectl, "web")}
+            assert set(by_type) == {"IPv4", "IPv6"}
+            assert [e["addresses"] for e in by_type["IPv4"]["endpoints"]] == [["10.244.3.11"]]
+            assert [e["addresses"] for e in by_type["IPv6"]["endpoints"]] == [["fd00:244::11"]]
+            rows = kubectl.rows("svc", "web")
+            assert rows[1][3] != "<pending>"
+            return rows
+
+        rows = eventually(settled)
+        svc = kubectl.json("svc", "web")
+        assert svc["spec"]["ipFamilies"] == ["IPv6", "IPv4"]
+        # CLUSTER-IP shows clusterIPs[0] (the IPv6 one); EXTERNAL-IP the ingress addresses sorted
+        assert rows[1][2] == svc["spec"]["clusterIPs"][0] and ":" in rows[1][2]
+        ingress = sorted(i["ip"] for i in svc["status"]["loadBalancer"]["ingress"])
+        assert rows[1][3] == ",".join(ingress)
+        v4, v6 = ipaddress.IPv4Address(ingress[0]), ipaddress.IPv6Address(ingress[1])
+        assert ipaddress.IPv4Address("192.0.2.10") <= v4 <= ipaddress.IPv4Address("192.0.2.20"), ingress
+        assert ipaddress.IPv6Address("2001:db8::10") <= v6 <= ipaddress.IPv6Address("2001:db8::20"), ingress
+        # the Endpoints controller publishes the primary (IPv6) family
+        assert kubectl.rows("endpoints", "web")[1][1] == "[fd00:244::11]:8080"
+        assert set(describe_endpoints(kubectl, "web").split(",")) == {
+            "10.244.3.11:8080",
+            "[fd00:244::11]:8080",
+        }
+    finally:
+        cm.stop()
