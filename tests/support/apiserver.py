@@ -99,7 +99,7 @@ class ApiServer:
         token: str | None = "admin",
         headers: dict[str, str] | None = None,
         content_type: str = "application/json",
-        timeout: float = 30.0,
+        timeout: float = 60.0,
     ) -> tuple[int, Any, dict[str, str]]:
         """A blocking request; returns (status, decoded JSON body or raw bytes, headers)."""
         conn = http.client.HTTPSConnection(
@@ -131,7 +131,7 @@ class ApiServer:
         return resp.status, decoded, resp_headers
 
     # -- lifecycle --------------------------------------------------------------------------
-    def start(self, timeout: float = 30.0) -> ApiServer:
+    def start(self, timeout: float = 60.0) -> ApiServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-apiserver.log"
         log = self.log_path.open("ab")
@@ -184,7 +184,7 @@ class ApiServer:
                 os.kill(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
 
-    def restart(self, *, kill: bool = False, timeout: float = 30.0) -> ApiServer:
+    def restart(self, *, kill: bool = False, timeout: float = 60.0) -> ApiServer:
         """Stop (or kill -9) and start again on the same data dir (a new port unless fixed)."""
         if kill:
             self.kill()
@@ -205,7 +205,7 @@ def start_apiserver(
     backend: str = "sqlite",
     port: int = 0,
     env: dict[str, str] | None = None,
-    timeout: float = 30.0,
+    timeout: float = 60.0,
 ) -> ApiServer:
     """Start `python -m kubesvc apiserver` on 127.0.0.1 (port 0 = free port) and wait until it
     serves.  `extra_args` are more flags (e.g. "--service-cluster-ip-range", "10.0.0.0/24")."""

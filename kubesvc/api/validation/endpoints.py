@@ -8,9 +8,9 @@ multicast addresses.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any
 
-from kubesvc.api.fields import ErrorList, FieldPath, invalid, not_supported, path, required
+from kubesvc.api.fields import ErrorList, FieldPath, invalid, path, required
 from kubesvc.api.validation.meta import (
     name_is_dns1123_subdomain,
     validate_node_name,
@@ -25,24 +25,13 @@ from kubesvc.api.validation.names import (
     validate_ip,
     validate_qualified_name,
 )
+from kubesvc.api.validation.ports import validate_port_protocol
+from kubesvc.api.validation.zerovalues import as_map, as_seq, as_str
 
 Obj = Mapping[str, Any]
 
-SUPPORTED_PORT_PROTOCOLS: Final = ("SCTP", "TCP", "UDP")  # sorted, as upstream lists them
 
 validate_endpoints_name = name_is_dns1123_subdomain
-
-
-def _s(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _seq(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, list | tuple) else []
-
-
-def _m(value: Any) -> Obj:
-    return value if isinstance(value, Mapping) else {}
 
 
 def _is_link_local_unicast(ip: IPAddress) -> bool:
@@ -77,9 +66,9 @@ def validate_endpoint_ip(address: str, fld: FieldPath | str) -> ErrorList:
 
 
 def _validate_address(address: Obj, fld: FieldPath) -> ErrorList:
-    ip = _s(address.get("ip"))
+    ip = as_str(address.get("ip"))
     errs = validate_ip(ip, fld.child("ip"))
-    hostname = _s(address.get("hostname"))
+    hostname = as_str(address.get("hostname"))
     if hostname:
         errs.extend(validate_dns1123_label(hostname, fld.child("hostname")))
     node_name = address.get("nodeName")
@@ -93,7 +82,7 @@ def _validate_address(address: Obj, fld: FieldPath) -> ErrorList:
 
 def _validate_port(port: Obj, require_name: bool, fld: FieldPath) -> ErrorList:
     errs: ErrorList = []
-    name = _s(port.get("name"))
+    name = as_str(port.get("name"))
     if require_name and not name:
         errs.append(required(fld.child("name"), ""))
     elif name:
@@ -101,11 +90,8 @@ def _validate_port(port: Obj, require_name: bool, fld: FieldPath) -> ErrorList:
     number = port.get("port")
     number = number if isinstance(number, int) else 0
     errs.extend(invalid(fld.child("port"), number, m) for m in is_valid_port_num(number))
-    protocol = _s(port.get("protocol"))
-    if not protocol:
-        errs.append(required(fld.child("protocol"), ""))
-    elif protocol not in SUPPORTED_PORT_PROTOCOLS:
-        errs.append(not_supported(fld.child("protocol"), protocol, SUPPORTED_PORT_PROTOCOLS))
+    protocol = as_str(port.get("protocol"))
+    errs.extend(validate_port_protocol(protocol, fld.child("protocol")))
     app_protocol = port.get("appProtocol")
     if isinstance(app_protocol, str):
         errs.extend(validate_qualified_name(app_protocol, fld.child("appProtocol")))
@@ -115,26 +101,26 @@ def _validate_port(port: Obj, require_name: bool, fld: FieldPath) -> ErrorList:
 def validate_endpoint_subsets(subsets: Sequence[Any], fld: FieldPath) -> ErrorList:
     errs: ErrorList = []
     for i, subset in enumerate(subsets):
-        subset = _m(subset)
+        subset = as_map(subset)
         p = fld.index(i)
-        addresses = _seq(subset.get("addresses"))
-        not_ready = _seq(subset.get("notReadyAddresses"))
+        addresses = as_seq(subset.get("addresses"))
+        not_ready = as_seq(subset.get("notReadyAddresses"))
         # a headless Service's Endpoints may have no ports, but never no addresses
         if not addresses and not not_ready:
             errs.append(required(p, "must specify `addresses` or `notReadyAddresses`"))
         for j, address in enumerate(addresses):
-            errs.extend(_validate_address(_m(address), p.child("addresses").index(j)))
+            errs.extend(_validate_address(as_map(address), p.child("addresses").index(j)))
         for j, address in enumerate(not_ready):
-            errs.extend(_validate_address(_m(address), p.child("notReadyAddresses").index(j)))
-        ports = _seq(subset.get("ports"))
+            errs.extend(_validate_address(as_map(address), p.child("notReadyAddresses").index(j)))
+        ports = as_seq(subset.get("ports"))
         for j, port in enumerate(ports):
-            errs.extend(_validate_port(_m(port), len(ports) > 1, p.child("ports").index(j)))
+            errs.extend(_validate_port(as_map(port), len(ports) > 1, p.child("ports").index(j)))
     return errs
 
 
 def validate_endpoints(endpoints: Obj) -> ErrorList:
     errs = validate_object_meta(endpoints.get("metadata"), namespaced=True, name_fn=validate_endpoints_name)
-    errs.extend(validate_endpoint_subsets(_seq(endpoints.get("subsets")), path("subsets")))
+    errs.extend(validate_endpoint_subsets(as_seq(endpoints.get("subsets")), path("subsets")))
     return errs
 
 

@@ -38,11 +38,12 @@ from kubesvc.api.validation.names import (
     validate_dns1123_label,
     validate_qualified_name,
 )
+from kubesvc.api.validation.ports import SUPPORTED_PORT_PROTOCOLS
+from kubesvc.api.validation.zerovalues import as_map, as_seq, as_str
 
 Obj = Mapping[str, Any]
 
 SUPPORTED_ADDRESS_TYPES: Final = ("FQDN", "IPv4", "IPv6")  # sorted, as upstream lists them
-SUPPORTED_PORT_PROTOCOLS: Final = ("SCTP", "TCP", "UDP")
 MAX_TOPOLOGY_LABELS: Final = 16
 MAX_ADDRESSES: Final = 100
 MAX_PORTS: Final = 20000
@@ -52,18 +53,6 @@ MAX_NODE_HINTS: Final = 8
 LABEL_TOPOLOGY_ZONE: Final = "topology.kubernetes.io/zone"
 
 validate_endpoint_slice_name = name_is_dns1123_subdomain
-
-
-def _s(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _seq(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, list | tuple) else []
-
-
-def _m(value: Any) -> Obj:
-    return value if isinstance(value, Mapping) else {}
 
 
 def _validate_address(address: str, address_type: str, fld: FieldPath) -> ErrorList:
@@ -81,12 +70,12 @@ def _validate_address(address: str, address_type: str, fld: FieldPath) -> ErrorL
 def _validate_hints(hints: Obj, fld: FieldPath) -> ErrorList:
     errs: ErrorList = []
     zones_path = fld.child("forZones")
-    zones = _seq(hints.get("forZones"))
+    zones = as_seq(hints.get("forZones"))
     if len(zones) > MAX_ZONE_HINTS:
         return [too_many(zones_path, len(zones), MAX_ZONE_HINTS)]
     seen: set[str] = set()
     for i, zone in enumerate(zones):
-        name = _s(_m(zone).get("name"))
+        name = as_str(as_map(zone).get("name"))
         p = zones_path.index(i).child("name")
         if name in seen:
             errs.append(duplicate(p, name))
@@ -94,13 +83,13 @@ def _validate_hints(hints: Obj, fld: FieldPath) -> ErrorList:
             seen.add(name)
         errs.extend(invalid(p, name, m) for m in is_valid_label_value(name))
     nodes_path = fld.child("forNodes")
-    nodes = _seq(hints.get("forNodes"))
+    nodes = as_seq(hints.get("forNodes"))
     if len(nodes) > MAX_NODE_HINTS:
         errs.append(too_many(nodes_path, len(nodes), MAX_NODE_HINTS))
         return errs
     seen = set()
     for i, node in enumerate(nodes):
-        name = _s(_m(node).get("name"))
+        name = as_str(as_map(node).get("name"))
         p = nodes_path.index(i).child("name")
         if name in seen:
             errs.append(duplicate(p, name))
@@ -115,23 +104,23 @@ def _validate_endpoints(endpoints: Sequence[Any], address_type: str, fld: FieldP
         return [too_many(fld, len(endpoints), MAX_ENDPOINTS)]
     errs: ErrorList = []
     for i, endpoint in enumerate(endpoints):
-        endpoint = _m(endpoint)
+        endpoint = as_map(endpoint)
         p = fld.index(i)
         addresses_path = p.child("addresses")
-        addresses = _seq(endpoint.get("addresses"))
+        addresses = as_seq(endpoint.get("addresses"))
         if not addresses:
             errs.append(required(addresses_path, "must contain at least 1 address"))
         elif len(addresses) > MAX_ADDRESSES:
             errs.append(too_many(addresses_path, len(addresses), MAX_ADDRESSES))
         for j, address in enumerate(addresses):
-            errs.extend(_validate_address(_s(address), address_type, addresses_path.index(j)))
+            errs.extend(_validate_address(as_str(address), address_type, addresses_path.index(j)))
         node_name = endpoint.get("nodeName")
         if isinstance(node_name, str):
             errs.extend(
                 invalid(p.child("nodeName"), node_name, m) for m in validate_node_name(node_name, False)
             )
         topology_path = p.child("deprecatedTopology")
-        topology = _m(endpoint.get("deprecatedTopology"))
+        topology = as_map(endpoint.get("deprecatedTopology"))
         if len(topology) > MAX_TOPOLOGY_LABELS:
             errs.append(too_many(topology_path, len(topology), MAX_TOPOLOGY_LABELS))
         errs.extend(validate_labels(topology, topology_path))
@@ -155,9 +144,9 @@ def _validate_ports(ports: Sequence[Any], fld: FieldPath) -> ErrorList:
     errs: ErrorList = []
     names: set[str] = set()
     for i, port in enumerate(ports):
-        port = _m(port)
+        port = as_map(port)
         p = fld.index(i)
-        name = _s(port.get("name"))  # defaulting turns a missing name into ""
+        name = as_str(port.get("name"))  # defaulting turns a missing name into ""
         if name:
             errs.extend(validate_dns1123_label(name, p.child("name")))
         if name in names:
@@ -184,11 +173,11 @@ def _validate_address_type(address_type: str) -> ErrorList:
 
 
 def validate_endpoint_slice(slice_: Obj) -> ErrorList:
-    address_type = _s(slice_.get("addressType"))
+    address_type = as_str(slice_.get("addressType"))
     errs = validate_object_meta(slice_.get("metadata"), namespaced=True, name_fn=validate_endpoint_slice_name)
     errs.extend(_validate_address_type(address_type))
-    errs.extend(_validate_endpoints(_seq(slice_.get("endpoints")), address_type, path("endpoints")))
-    errs.extend(_validate_ports(_seq(slice_.get("ports")), path("ports")))
+    errs.extend(_validate_endpoints(as_seq(slice_.get("endpoints")), address_type, path("endpoints")))
+    errs.extend(_validate_ports(as_seq(slice_.get("ports")), path("ports")))
     return errs
 
 
@@ -196,6 +185,8 @@ def validate_endpoint_slice_update(new: Obj, old: Obj) -> ErrorList:
     # metadata update rules are the generic ones the dispatcher applies to every kind
     errs = validate_endpoint_slice(new)
     errs.extend(
-        validate_immutable_field(_s(new.get("addressType")), _s(old.get("addressType")), path("addressType"))
+        validate_immutable_field(
+            as_str(new.get("addressType")), as_str(old.get("addressType")), path("addressType")
+        )
     )
     return errs

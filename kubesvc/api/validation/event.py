@@ -24,6 +24,7 @@ from kubesvc.api.validation.meta import (
     validate_object_meta_update,
 )
 from kubesvc.api.validation.names import is_dns1123_subdomain, validate_qualified_name
+from kubesvc.api.validation.zerovalues import as_map, as_str
 
 Obj = Mapping[str, Any]
 
@@ -34,61 +35,53 @@ NOTE_LENGTH_LIMIT: Final = 1024
 EVENTS_V1: Final = "events.k8s.io/v1"
 
 
-def _s(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _m(value: Any) -> Obj:
-    return value if isinstance(value, Mapping) else {}
-
-
 def _blen(value: str) -> int:
     return len(value.encode())
 
 
 def internal_event(event: Obj) -> dict[str, Any]:
     """The event under internal field names, whichever API version it came in."""
-    if _s(event.get("apiVersion")) == EVENTS_V1:
+    if as_str(event.get("apiVersion")) == EVENTS_V1:
         return {
-            "metadata": _m(event.get("metadata")),
-            "involvedObject": _m(event.get("regarding")),
-            "reason": _s(event.get("reason")),
-            "message": _s(event.get("note")),
-            "source": _m(event.get("deprecatedSource")),
+            "metadata": as_map(event.get("metadata")),
+            "involvedObject": as_map(event.get("regarding")),
+            "reason": as_str(event.get("reason")),
+            "message": as_str(event.get("note")),
+            "source": as_map(event.get("deprecatedSource")),
             "firstTimestamp": event.get("deprecatedFirstTimestamp"),
             "lastTimestamp": event.get("deprecatedLastTimestamp"),
             "count": event.get("deprecatedCount") or 0,
-            "type": _s(event.get("type")),
+            "type": as_str(event.get("type")),
             "eventTime": event.get("eventTime"),
             "series": event.get("series"),
-            "action": _s(event.get("action")),
+            "action": as_str(event.get("action")),
             "related": event.get("related"),
-            "reportingController": _s(event.get("reportingController")),
-            "reportingInstance": _s(event.get("reportingInstance")),
+            "reportingController": as_str(event.get("reportingController")),
+            "reportingInstance": as_str(event.get("reportingInstance")),
         }
     return {
-        "metadata": _m(event.get("metadata")),
-        "involvedObject": _m(event.get("involvedObject")),
-        "reason": _s(event.get("reason")),
-        "message": _s(event.get("message")),
-        "source": _m(event.get("source")),
+        "metadata": as_map(event.get("metadata")),
+        "involvedObject": as_map(event.get("involvedObject")),
+        "reason": as_str(event.get("reason")),
+        "message": as_str(event.get("message")),
+        "source": as_map(event.get("source")),
         "firstTimestamp": event.get("firstTimestamp"),
         "lastTimestamp": event.get("lastTimestamp"),
         "count": event.get("count") or 0,
-        "type": _s(event.get("type")),
+        "type": as_str(event.get("type")),
         "eventTime": event.get("eventTime"),
         "series": event.get("series"),
-        "action": _s(event.get("action")),
+        "action": as_str(event.get("action")),
         "related": event.get("related"),
-        "reportingController": _s(event.get("reportingComponent")),
-        "reportingInstance": _s(event.get("reportingInstance")),
+        "reportingController": as_str(event.get("reportingComponent")),
+        "reportingInstance": as_str(event.get("reportingInstance")),
     }
 
 
 def _legacy(ev: Mapping[str, Any], request_version: str) -> ErrorList:
     errs: ErrorList = []
-    namespace = _s(_m(ev["metadata"]).get("namespace"))
-    involved_ns = _s(ev["involvedObject"].get("namespace"))
+    namespace = as_str(as_map(ev["metadata"]).get("namespace"))
+    involved_ns = as_str(ev["involvedObject"].get("namespace"))
     reporting_field = "reportingComponent" if request_version == "v1" else "reportingController"
     ns_path = path("involvedObject", "namespace")
     if not ev["eventTime"]:
@@ -146,7 +139,7 @@ def _series(ev: Mapping[str, Any]) -> ErrorList:
 
 
 def validate_event(event: Obj) -> ErrorList:
-    request_version = _s(event.get("apiVersion")) or "v1"
+    request_version = as_str(event.get("apiVersion")) or "v1"
     ev = internal_event(event)
     errs = _legacy(ev, request_version)
     if request_version != EVENTS_V1:
@@ -164,14 +157,14 @@ def validate_event(event: Obj) -> ErrorList:
     if ev["count"]:
         errs.append(invalid(path("count"), "", "needs to be unset"))
     source = ev["source"]
-    if _s(source.get("component")) or _s(source.get("host")):
+    if as_str(source.get("component")) or as_str(source.get("host")):
         errs.append(invalid(path("source"), "", "needs to be unset"))
     return errs
 
 
 def _micro(value: Any) -> str:
     """A MicroTime truncated to microseconds (sub-microsecond changes are tolerated)."""
-    text = _s(value)
+    text = as_str(value)
     if "." not in text:
         return text
     head, _, frac = text.partition(".")
@@ -181,7 +174,7 @@ def _micro(value: Any) -> str:
 
 
 def validate_event_update(new: Obj, old: Obj) -> ErrorList:
-    request_version = _s(new.get("apiVersion")) or "v1"
+    request_version = as_str(new.get("apiVersion")) or "v1"
     ev, before = internal_event(new), internal_event(old)
     errs = _legacy(ev, request_version)
     if request_version != EVENTS_V1:

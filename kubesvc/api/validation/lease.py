@@ -17,16 +17,13 @@ from kubesvc.api.validation.meta import (
     validate_object_meta_update,
 )
 from kubesvc.api.validation.names import is_qualified_name
+from kubesvc.api.validation.zerovalues import as_map
 
 Obj = Mapping[str, Any]
 
 VALID_LEASE_STRATEGIES: Final = ("OldestEmulationVersion",)
 
 validate_lease_name = name_is_dns1123_subdomain
-
-
-def _m(value: Any) -> Obj:
-    return value if isinstance(value, Mapping) else {}
 
 
 def validate_coordinated_lease_strategy(strategy: str, fld: FieldPath) -> ErrorList:
@@ -57,11 +54,11 @@ def validate_lease_spec(spec: Obj, fld: FieldPath) -> ErrorList:
 
 def validate_lease(lease: Obj) -> ErrorList:
     errs = validate_object_meta(lease.get("metadata"), namespaced=True, name_fn=validate_lease_name)
-    errs.extend(validate_lease_spec(_m(lease.get("spec")), path("spec")))
+    errs.extend(validate_lease_spec(as_map(lease.get("spec")), path("spec")))
     return errs
 
 
 def validate_lease_update(new: Obj, old: Obj) -> ErrorList:
     errs = validate_object_meta_update(new.get("metadata"), old.get("metadata"))
-    errs.extend(validate_lease_spec(_m(new.get("spec")), path("spec")))
+    errs.extend(validate_lease_spec(as_map(new.get("spec")), path("spec")))
     return errs

@@ -29,6 +29,7 @@ from kubesvc.api.validation.names import (
     is_qualified_name,
     is_valid_label_value,
 )
+from kubesvc.api.validation.zerovalues import as_int, as_map, as_seq, as_str
 
 NameFn = Callable[[str, bool], list[str]]
 """`name_fn(name, prefix)`: messages for a bad name; `prefix` is true for generateName."""
@@ -83,22 +84,6 @@ validate_node_name = name_is_dns1123_subdomain
 validate_service_name = name_is_dns1035_label
 
 
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _seq(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, list | tuple) else []
-
-
 def _fp(fld: FieldPath | str) -> FieldPath:
     return fld if isinstance(fld, FieldPath) else FieldPath(fld)
 
@@ -116,12 +101,12 @@ def validate_labels(labels: Mapping[str, str] | None, fld: FieldPath | str) -> E
     errs: ErrorList = []
     for key, value in (labels or {}).items():
         errs.extend(validate_label_name(key, fld))
-        errs.extend(invalid(fld, value, msg) for msg in is_valid_label_value(_str(value)))
+        errs.extend(invalid(fld, value, msg) for msg in is_valid_label_value(as_str(value)))
     return errs
 
 
 def annotations_size(annotations: Mapping[str, str]) -> int:
-    return sum(len(k.encode()) + len(_str(v).encode()) for k, v in annotations.items())
+    return sum(len(k.encode()) + len(as_str(v).encode()) for k, v in annotations.items())
 
 
 def validate_annotations(annotations: Mapping[str, str] | None, fld: FieldPath | str) -> ErrorList:
@@ -146,18 +131,18 @@ def _split_api_version(api_version: str) -> tuple[str, str] | None:
 
 def _validate_owner_reference(ref: Mapping[str, Any], fld: FieldPath) -> ErrorList:
     errs: ErrorList = []
-    api_version = _str(ref.get("apiVersion"))
-    kind = _str(ref.get("kind"))
+    api_version = as_str(ref.get("apiVersion"))
+    kind = as_str(ref.get("kind"))
     gv = _split_api_version(api_version)
     group, version = gv if gv is not None else ("", "")
     if not version:
         errs.append(invalid(fld.child("apiVersion"), api_version, "version must not be empty"))
     if not kind:
         errs.append(invalid(fld.child("kind"), kind, "must not be empty"))
-    if not _str(ref.get("name")):
-        errs.append(invalid(fld.child("name"), _str(ref.get("name")), "must not be empty"))
-    if not _str(ref.get("uid")):
-        errs.append(invalid(fld.child("uid"), _str(ref.get("uid")), "must not be empty"))
+    if not as_str(ref.get("name")):
+        errs.append(invalid(fld.child("name"), as_str(ref.get("name")), "must not be empty"))
+    if not as_str(ref.get("uid")):
+        errs.append(invalid(fld.child("uid"), as_str(ref.get("uid")), "must not be empty"))
     if (group, version, kind) in BANNED_OWNERS:
         gvk = f"{group}/{version}, Kind={kind}"
         errs.append(invalid(fld, dict(ref), f"{gvk} is disallowed from being an owner"))
@@ -169,15 +154,15 @@ def validate_owner_references(refs: Sequence[Any] | None, fld: FieldPath | str) 
     errs: ErrorList = []
     first_controller = ""
     for ref in refs or []:
-        ref = _mapping(ref)
+        ref = as_map(ref)
         errs.extend(_validate_owner_reference(ref, fld))
         if ref.get("controller") is True:
-            current = f"{_str(ref.get('kind'))}/{_str(ref.get('name'))}"
+            current = f"{as_str(ref.get('kind'))}/{as_str(ref.get('name'))}"
             if first_controller:
                 errs.append(
                     invalid(
                         fld,
-                        [dict(_mapping(r)) for r in refs or []],
+                        [dict(as_map(r)) for r in refs or []],
                         'Only one reference can have Controller set to true. Found "true" in '
                         f"references for {first_controller} and {current}",
                     )
@@ -195,7 +180,7 @@ def validate_finalizers(finalizers: Sequence[str] | None, fld: FieldPath | str) 
     finalizers = list(finalizers or [])
     errs: ErrorList = []
     for f in finalizers:
-        errs.extend(validate_finalizer_name(_str(f), fld))
+        errs.extend(validate_finalizer_name(as_str(f), fld))
     if FINALIZER_ORPHAN_DEPENDENTS in finalizers and FINALIZER_DELETE_DEPENDENTS in finalizers:
         errs.append(
             invalid(
@@ -243,16 +228,16 @@ def validate_managed_fields(entries: Sequence[Any] | None, fld: FieldPath | str)
     fld = _fp(fld)
     errs: ErrorList = []
     for i, entry in enumerate(entries or []):
-        entry = _mapping(entry)
+        entry = as_map(entry)
         p = fld.index(i)
-        operation = _str(entry.get("operation"))
+        operation = as_str(entry.get("operation"))
         if operation not in ("Apply", "Update"):
             errs.append(invalid(p.child("operation"), operation, "must be `Apply` or `Update`"))
-        fields_type = _str(entry.get("fieldsType"))
+        fields_type = as_str(entry.get("fieldsType"))
         if fields_type and fields_type != "FieldsV1":
             errs.append(invalid(p.child("fieldsType"), fields_type, "must be `FieldsV1`"))
-        errs.extend(validate_field_manager(_str(entry.get("manager")), p.child("manager")))
-        subresource = _str(entry.get("subresource"))
+        errs.extend(validate_field_manager(as_str(entry.get("manager")), p.child("manager")))
+        subresource = as_str(entry.get("subresource"))
         if len(subresource.encode()) > MAX_SUBRESOURCE_NAME_LENGTH:
             errs.append(too_long(p.child("subresource"), subresource, MAX_SUBRESOURCE_NAME_LENGTH))
     return errs
@@ -287,10 +272,10 @@ def validate_object_meta(
     `kube_finalizers` adds core validation's rule that unprefixed finalizers must be standard
     ones; apimachinery's generic check (`kube_finalizers=False`) lacks it.
     """
-    meta = _mapping(meta)
+    meta = as_map(meta)
     errs: ErrorList = []
-    generate_name = _str(meta.get("generateName"))
-    name = _str(meta.get("name"))
+    generate_name = as_str(meta.get("generateName"))
+    name = as_str(meta.get("name"))
     if generate_name:
         errs.extend(
             invalid(fld.child("generateName"), generate_name, m) for m in name_fn(generate_name, True)
@@ -299,7 +284,7 @@ def validate_object_meta(
         errs.append(required(fld.child("name"), "name or generateName is required"))
     else:
         errs.extend(invalid(fld.child("name"), name, m) for m in name_fn(name, False))
-    namespace = _str(meta.get("namespace"))
+    namespace = as_str(meta.get("namespace"))
     if namespaced:
         if not namespace:
             errs.append(required(fld.child("namespace"), ""))
@@ -310,13 +295,13 @@ def validate_object_meta(
             )
     elif namespace:
         errs.append(forbidden(fld.child("namespace"), "not allowed on this type"))
-    errs.extend(validate_nonnegative_field(_int(meta.get("generation")), fld.child("generation")))
-    errs.extend(validate_labels(_mapping(meta.get("labels")), fld.child("labels")))
-    errs.extend(validate_annotations(_mapping(meta.get("annotations")), fld.child("annotations")))
-    errs.extend(validate_owner_references(_seq(meta.get("ownerReferences")), fld.child("ownerReferences")))
-    finalizers = [_str(f) for f in _seq(meta.get("finalizers"))]
+    errs.extend(validate_nonnegative_field(as_int(meta.get("generation")), fld.child("generation")))
+    errs.extend(validate_labels(as_map(meta.get("labels")), fld.child("labels")))
+    errs.extend(validate_annotations(as_map(meta.get("annotations")), fld.child("annotations")))
+    errs.extend(validate_owner_references(as_seq(meta.get("ownerReferences")), fld.child("ownerReferences")))
+    finalizers = [as_str(f) for f in as_seq(meta.get("finalizers"))]
     errs.extend(validate_finalizers(finalizers, fld.child("finalizers")))
-    errs.extend(validate_managed_fields(_seq(meta.get("managedFields")), fld.child("managedFields")))
+    errs.extend(validate_managed_fields(as_seq(meta.get("managedFields")), fld.child("managedFields")))
     if kube_finalizers:
         for i, f in enumerate(finalizers):
             errs.extend(validate_kube_finalizer_name(f, fld.child("finalizers").index(i)))
@@ -330,16 +315,16 @@ def validate_object_meta_update(
     kube_finalizers: bool = True,
 ) -> ErrorList:
     """Metadata of an object being updated: identity fields are immutable."""
-    new, old = _mapping(new), _mapping(old)
+    new, old = as_map(new), as_map(old)
     errs: ErrorList = []
-    new_finalizers = [_str(f) for f in _seq(new.get("finalizers"))]
+    new_finalizers = [as_str(f) for f in as_seq(new.get("finalizers"))]
     if old.get("deletionTimestamp") is not None:
-        old_finalizers = [_str(f) for f in _seq(old.get("finalizers"))]
+        old_finalizers = [as_str(f) for f in as_seq(old.get("finalizers"))]
         errs.extend(validate_no_new_finalizers(new_finalizers, old_finalizers, fld.child("finalizers")))
-    rv = _str(new.get("resourceVersion"))
+    rv = as_str(new.get("resourceVersion"))
     if not rv:
         errs.append(invalid(fld.child("resourceVersion"), rv, "must be specified for an update"))
-    new_gen, old_gen = _int(new.get("generation")), _int(old.get("generation"))
+    new_gen, old_gen = as_int(new.get("generation")), as_int(old.get("generation"))
     if new_gen < old_gen:
         errs.append(invalid(fld.child("generation"), new_gen, "must not be decremented"))
     for key, zero in (
@@ -351,10 +336,10 @@ def validate_object_meta_update(
         ("deletionGracePeriodSeconds", None),
     ):
         errs.extend(validate_immutable_field(new.get(key, zero), old.get(key, zero), fld.child(key)))
-    errs.extend(validate_labels(_mapping(new.get("labels")), fld.child("labels")))
-    errs.extend(validate_annotations(_mapping(new.get("annotations")), fld.child("annotations")))
-    errs.extend(validate_owner_references(_seq(new.get("ownerReferences")), fld.child("ownerReferences")))
-    errs.extend(validate_managed_fields(_seq(new.get("managedFields")), fld.child("managedFields")))
+    errs.extend(validate_labels(as_map(new.get("labels")), fld.child("labels")))
+    errs.extend(validate_annotations(as_map(new.get("annotations")), fld.child("annotations")))
+    errs.extend(validate_owner_references(as_seq(new.get("ownerReferences")), fld.child("ownerReferences")))
+    errs.extend(validate_managed_fields(as_seq(new.get("managedFields")), fld.child("managedFields")))
     if kube_finalizers:
         for i, f in enumerate(new_finalizers):
             errs.extend(validate_kube_finalizer_name(f, fld.child("finalizers").index(i)))
@@ -375,8 +360,8 @@ def validate_label_selector_requirement(
 ) -> ErrorList:
     fld = _fp(fld)
     errs: ErrorList = []
-    operator = _str(req.get("operator"))
-    values = [_str(v) for v in _seq(req.get("values"))]
+    operator = as_str(req.get("operator"))
+    values = [as_str(v) for v in as_seq(req.get("values"))]
     if operator in ("In", "NotIn"):
         if not values:
             errs.append(required(fld.child("values"), "must be specified when `operator` is 'In' or 'NotIn'"))
@@ -390,7 +375,7 @@ def validate_label_selector_requirement(
             )
     else:
         errs.append(invalid(fld.child("operator"), operator, "not a valid selector operator"))
-    errs.extend(validate_label_name(_str(req.get("key")), fld.child("key")))
+    errs.extend(validate_label_name(as_str(req.get("key")), fld.child("key")))
     if not allow_invalid_label_value:
         for i, value in enumerate(values):
             errs.extend(invalid(fld.child("values").index(i), value, m) for m in is_valid_label_value(value))
@@ -407,11 +392,11 @@ def validate_label_selector(
     if selector is None:
         return []
     fld = _fp(fld)
-    errs = validate_labels(_mapping(selector.get("matchLabels")), fld.child("matchLabels"))
-    for i, req in enumerate(_seq(selector.get("matchExpressions"))):
+    errs = validate_labels(as_map(selector.get("matchLabels")), fld.child("matchLabels"))
+    for i, req in enumerate(as_seq(selector.get("matchExpressions"))):
         errs.extend(
             validate_label_selector_requirement(
-                _mapping(req),
+                as_map(req),
                 fld.child("matchExpressions").index(i),
                 allow_invalid_label_value=allow_invalid_label_value,
             )

@@ -7,7 +7,7 @@ not being deleted and Terminating once it is (reported under `status.Phase`, as 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from kubesvc.api.fields import ErrorList, FieldPath, invalid, path
@@ -18,29 +18,18 @@ from kubesvc.api.validation.meta import (
     validate_object_meta,
     validate_object_meta_update,
 )
+from kubesvc.api.validation.zerovalues import as_map, as_seq, as_str
 
 Obj = Mapping[str, Any]
-
-
-def _s(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _seq(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, list | tuple) else []
-
-
-def _m(value: Any) -> Obj:
-    return value if isinstance(value, Mapping) else {}
 
 
 def _validate_spec_finalizers(namespace: Obj) -> ErrorList:
     fld: FieldPath = path("spec", "finalizers")
     errs: ErrorList = []
-    for i, name in enumerate(_seq(_m(namespace.get("spec")).get("finalizers"))):
+    for i, name in enumerate(as_seq(as_map(namespace.get("spec")).get("finalizers"))):
         p = fld.index(i)
-        errs.extend(validate_finalizer_name(_s(name), p))
-        errs.extend(validate_kube_finalizer_name(_s(name), p))
+        errs.extend(validate_finalizer_name(as_str(name), p))
+        errs.extend(validate_kube_finalizer_name(as_str(name), p))
     return errs
 
 
@@ -57,8 +46,8 @@ def validate_namespace_update(new: Obj, old: Obj) -> ErrorList:
 
 def validate_namespace_status_update(new: Obj, old: Obj) -> ErrorList:
     errs = validate_object_meta_update(new.get("metadata"), old.get("metadata"))
-    phase = _s(_m(new.get("status")).get("phase"))
-    if not _m(new.get("metadata")).get("deletionTimestamp"):
+    phase = as_str(as_map(new.get("status")).get("phase"))
+    if not as_map(new.get("metadata")).get("deletionTimestamp"):
         if phase != "Active":
             errs.append(
                 invalid(

@@ -29,29 +29,18 @@ from kubesvc.api.validation.names import (
     parse_cidr_sloppy,
     validate_cidr,
 )
+from kubesvc.api.validation.zerovalues import as_map, as_seq, as_str
 
 Obj = Mapping[str, Any]
 
 TAINT_EFFECTS: Final = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
 
-def _s(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _seq(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, list | tuple) else []
-
-
-def _m(value: Any) -> Obj:
-    return value if isinstance(value, Mapping) else {}
-
-
 def pod_cidrs(spec: Obj) -> list[str]:
     """spec.podCIDRs, or [spec.podCIDR] when only the singular field is set (v1 conversion)."""
-    cidrs = [_s(c) for c in _seq(spec.get("podCIDRs"))]
-    if not cidrs and _s(spec.get("podCIDR")):
-        cidrs = [_s(spec.get("podCIDR"))]
+    cidrs = [as_str(c) for c in as_seq(spec.get("podCIDRs"))]
+    if not cidrs and as_str(spec.get("podCIDR")):
+        cidrs = [as_str(spec.get("podCIDR"))]
     return cidrs
 
 
@@ -67,9 +56,9 @@ def validate_node_taints(taints: Sequence[Any], fld: FieldPath) -> ErrorList:
     errs: ErrorList = []
     seen: dict[str, set[str]] = {}
     for i, taint in enumerate(taints):
-        taint = _m(taint)
+        taint = as_map(taint)
         p = fld.index(i)
-        key, value, effect = _s(taint.get("key")), _s(taint.get("value")), _s(taint.get("effect"))
+        key, value, effect = as_str(taint.get("key")), as_str(taint.get("value")), as_str(taint.get("effect"))
         errs.extend(invalid(p.child("key"), key, m) for m in is_qualified_name(key))
         errs.extend(invalid(p.child("value"), value, m) for m in is_valid_label_value(value))
         errs.extend(validate_taint_effect(effect, p.child("effect")))
@@ -102,17 +91,17 @@ def _validate_pod_cidrs(cidrs: list[str]) -> ErrorList:
 
 def validate_node(node: Obj) -> ErrorList:
     errs = validate_object_meta(node.get("metadata"), namespaced=False, name_fn=validate_node_name)
-    spec = _m(node.get("spec"))
-    errs.extend(validate_node_taints(_seq(spec.get("taints")), path("spec", "taints")))
+    spec = as_map(node.get("spec"))
+    errs.extend(validate_node_taints(as_seq(spec.get("taints")), path("spec", "taints")))
     errs.extend(_validate_pod_cidrs(pod_cidrs(spec)))
     return errs
 
 
 def validate_node_update(new: Obj, old: Obj) -> ErrorList:
     errs = validate_object_meta_update(new.get("metadata"), old.get("metadata"))
-    new_spec, old_spec = _m(new.get("spec")), _m(old.get("spec"))
+    new_spec, old_spec = as_map(new.get("spec")), as_map(old.get("spec"))
     errs.extend(_validate_pod_cidrs(pod_cidrs(new_spec)))
-    addresses = list(_seq(_m(new.get("status")).get("addresses")))
+    addresses = list(as_seq(as_map(new.get("status")).get("addresses")))
     for i, address in enumerate(addresses):
         if address in addresses[:i]:
             errs.append(duplicate(path("status", "addresses").index(i), address))
@@ -128,15 +117,15 @@ def validate_node_update(new: Obj, old: Obj) -> ErrorList:
                 for o, n in zip(old_cidrs, new_cidrs)
                 if o != n
             )
-    old_provider = _s(old_spec.get("providerID"))
-    if old_provider and old_provider != _s(new_spec.get("providerID")):
+    old_provider = as_str(old_spec.get("providerID"))
+    if old_provider and old_provider != as_str(new_spec.get("providerID")):
         errs.append(
             forbidden(
                 path("spec", "providerID"), 'node updates may not change providerID except from "" to valid'
             )
         )
-    errs.extend(validate_node_taints(_seq(new_spec.get("taints")), path("spec", "taints")))
-    if _s(new_spec.get("externalID")) != _s(old_spec.get("externalID")):
+    errs.extend(validate_node_taints(as_seq(new_spec.get("taints")), path("spec", "taints")))
+    if as_str(new_spec.get("externalID")) != as_str(old_spec.get("externalID")):
         errs.append(forbidden(path("spec", "externalID"), "may not be updated"))
     return errs
 

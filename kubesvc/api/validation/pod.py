@@ -48,10 +48,11 @@ from kubesvc.api.validation.names import (
     validate_qualified_name,
 )
 from kubesvc.api.validation.node import validate_taint_effect
+from kubesvc.api.validation.ports import validate_port_protocol
+from kubesvc.api.validation.zerovalues import as_int, as_map, as_seq, as_str
 
 Obj = Mapping[str, Any]
 
-SUPPORTED_PORT_PROTOCOLS: Final = ("SCTP", "TCP", "UDP")
 RESTART_POLICIES: Final = ("Always", "OnFailure", "Never")
 DNS_POLICIES: Final = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
 PULL_POLICIES: Final = ("Always", "IfNotPresent", "Never")
@@ -83,22 +84,6 @@ UPDATABLE_POD_SPEC_FIELDS: Final = (
 validate_pod_name = name_is_dns1123_subdomain
 
 
-def _s(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _i(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _seq(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, list | tuple) else []
-
-
-def _m(value: Any) -> Obj:
-    return value if isinstance(value, Mapping) else {}
-
-
 # ---------------------------------------------------------------------------------------------
 # containers
 
@@ -123,25 +108,25 @@ def _validate_handler(handler: Obj, fld: FieldPath) -> ErrorList:
             errs.append(forbidden(fld.child(kind), "may not specify more than 1 handler type"))
             continue
         count += 1
-        action = _m(action)
+        action = as_map(action)
         p = fld.child(kind)
         if kind == "exec":
-            if not _seq(action.get("command")):
+            if not as_seq(action.get("command")):
                 errs.append(required(p.child("command"), ""))
         elif kind == "httpGet":
-            if not _s(action.get("path")):
+            if not as_str(action.get("path")):
                 errs.append(required(p.child("path"), ""))
             errs.extend(validate_port_num_or_name(action.get("port"), p.child("port")))
-            scheme = _s(action.get("scheme"))
+            scheme = as_str(action.get("scheme"))
             if scheme not in HTTP_SCHEMES:
                 errs.append(not_supported(p.child("scheme"), scheme, HTTP_SCHEMES))
-            for header in _seq(action.get("httpHeaders")):
-                name = _s(_m(header).get("name"))
+            for header in as_seq(action.get("httpHeaders")):
+                name = as_str(as_map(header).get("name"))
                 errs.extend(invalid(p.child("httpHeaders"), name, m) for m in is_http_header_name(name))
         elif kind == "tcpSocket":
             errs.extend(validate_port_num_or_name(action.get("port"), p.child("port")))
         else:
-            number = _i(action.get("port"))
+            number = as_int(action.get("port"))
             errs.extend(invalid(p.child("port"), number, m) for m in is_valid_port_num(number))
     if count == 0:
         errs.append(required(fld, "must specify a handler type"))
@@ -159,7 +144,7 @@ def _validate_probe(probe: Any, fld: FieldPath) -> ErrorList:
         "successThreshold",
         "failureThreshold",
     ):
-        errs.extend(validate_nonnegative(_i(probe.get(key)), fld.child(key)))
+        errs.extend(validate_nonnegative(as_int(probe.get(key)), fld.child(key)))
     grace = probe.get("terminationGracePeriodSeconds")
     if isinstance(grace, int) and grace <= 0:
         errs.append(invalid(fld.child("terminationGracePeriodSeconds"), grace, "must be greater than 0"))
@@ -170,9 +155,9 @@ def _validate_container_ports(ports: Sequence[Any], fld: FieldPath) -> ErrorList
     errs: ErrorList = []
     names: set[str] = set()
     for i, port in enumerate(ports):
-        port = _m(port)
+        port = as_map(port)
         p = fld.index(i)
-        name = _s(port.get("name"))
+        name = as_str(port.get("name"))
         if name:
             msgs = is_valid_port_name(name)
             if msgs:
@@ -181,7 +166,7 @@ def _validate_container_ports(ports: Sequence[Any], fld: FieldPath) -> ErrorList
                 errs.append(duplicate(p.child("name"), name))
             else:
                 names.add(name)
-        container_port = _i(port.get("containerPort"))
+        container_port = as_int(port.get("containerPort"))
         if container_port == 0:
             errs.append(required(p.child("containerPort"), ""))
         else:
@@ -189,21 +174,18 @@ def _validate_container_ports(ports: Sequence[Any], fld: FieldPath) -> ErrorList
                 invalid(p.child("containerPort"), container_port, m)
                 for m in is_valid_port_num(container_port)
             )
-        host_port = _i(port.get("hostPort"))
+        host_port = as_int(port.get("hostPort"))
         if host_port != 0:
             errs.extend(invalid(p.child("hostPort"), host_port, m) for m in is_valid_port_num(host_port))
-        protocol = _s(port.get("protocol"))
-        if not protocol:
-            errs.append(required(p.child("protocol"), ""))
-        elif protocol not in SUPPORTED_PORT_PROTOCOLS:
-            errs.append(not_supported(p.child("protocol"), protocol, SUPPORTED_PORT_PROTOCOLS))
+        protocol = as_str(port.get("protocol"))
+        errs.extend(validate_port_protocol(protocol, p.child("protocol")))
     return errs
 
 
 def _validate_field_ref(ref: Obj, fld: FieldPath) -> ErrorList:
     errs: ErrorList = []
-    api_version = _s(ref.get("apiVersion"))
-    field_path = _s(ref.get("fieldPath"))
+    api_version = as_str(ref.get("apiVersion"))
+    field_path = as_str(ref.get("fieldPath"))
     if not api_version:
         errs.append(required(fld.child("apiVersion"), ""))
         return errs
@@ -226,9 +208,9 @@ def _qualified_msgs(key: str) -> list[str]:
 def _validate_env(env: Sequence[Any], fld: FieldPath) -> ErrorList:
     errs: ErrorList = []
     for i, var in enumerate(env):
-        var = _m(var)
+        var = as_map(var)
         p = fld.index(i)
-        name = _s(var.get("name"))
+        name = as_str(var.get("name"))
         if not name:
             errs.append(required(p.child("name"), ""))
         # the relaxed rule (RelaxedEnvironmentVariableValidation) is on by default since 1.32
@@ -251,17 +233,17 @@ def _validate_env(env: Sequence[Any], fld: FieldPath) -> ErrorList:
                 )
             )
             continue
-        if _s(var.get("value")):
+        if as_str(var.get("value")):
             errs.append(invalid(vp, "", "may not be specified when `value` is not empty"))
         if len(sources) > 1:
             errs.append(invalid(vp, "", "may not have more than one field specified at a time"))
             continue
-        source = _m(value_from.get(sources[0]))
+        source = as_map(value_from.get(sources[0]))
         if sources[0] == "fieldRef":
             errs.extend(_validate_field_ref(source, vp.child("fieldRef")))
         elif sources[0] in ("configMapKeyRef", "secretKeyRef"):
             sp = vp.child(sources[0])
-            if not _s(source.get("key")):
+            if not as_str(source.get("key")):
                 errs.append(required(sp.child("key"), ""))
     return errs
 
@@ -271,9 +253,9 @@ def _validate_containers(
 ) -> ErrorList:
     errs: ErrorList = []
     for i, ctr in enumerate(containers):
-        ctr = _m(ctr)
+        ctr = as_map(ctr)
         p = fld.index(i)
-        name = _s(ctr.get("name"))
+        name = as_str(ctr.get("name"))
         if not name:
             errs.append(required(p.child("name"), ""))
         else:
@@ -282,7 +264,7 @@ def _validate_containers(
             errs.append(duplicate(p.child("name"), name))
         elif name:
             names.add(name)
-        image = _s(ctr.get("image"))
+        image = as_str(ctr.get("image"))
         if not image:
             errs.append(required(p.child("image"), ""))
         elif image.strip() != image:
@@ -299,12 +281,12 @@ def _validate_containers(
                 )
                 continue
             errs.extend(_validate_probe(probe, p.child(probe_name)))
-            probe = _m(probe)
-            if probe_name in ("livenessProbe", "startupProbe") and _i(probe.get("successThreshold")) != 1:
+            probe = as_map(probe)
+            if probe_name in ("livenessProbe", "startupProbe") and as_int(probe.get("successThreshold")) != 1:
                 errs.append(
                     invalid(
                         p.child(probe_name, "successThreshold"),
-                        _i(probe.get("successThreshold")),
+                        as_int(probe.get("successThreshold")),
                         "must be 1",
                     )
                 )
@@ -316,27 +298,27 @@ def _validate_containers(
                         "must not be set for readinessProbes",
                     )
                 )
-        ports = _seq(ctr.get("ports"))
+        ports = as_seq(ctr.get("ports"))
         errs.extend(_validate_container_ports(ports, p.child("ports")))
         if host_network:
             for j, port in enumerate(ports):
-                port = _m(port)
+                port = as_map(port)
                 # defaulting copies containerPort into an unset hostPort under host networking
-                if _i(port.get("hostPort")) != _i(port.get("containerPort")):
+                if as_int(port.get("hostPort")) != as_int(port.get("containerPort")):
                     errs.append(
                         invalid(
                             p.child("ports").index(j).child("containerPort"),
-                            _i(port.get("containerPort")),
+                            as_int(port.get("containerPort")),
                             "must match `hostPort` when `hostNetwork` is true",
                         )
                     )
-        errs.extend(_validate_env(_seq(ctr.get("env")), p.child("env")))
-        pull = _s(ctr.get("imagePullPolicy"))
+        errs.extend(_validate_env(as_seq(ctr.get("env")), p.child("env")))
+        pull = as_str(ctr.get("imagePullPolicy"))
         if not pull:
             errs.append(required(p.child("imagePullPolicy"), ""))
         elif pull not in PULL_POLICIES:
             errs.append(not_supported(p.child("imagePullPolicy"), pull, PULL_POLICIES))
-        tmp = _s(ctr.get("terminationMessagePolicy"))
+        tmp = as_str(ctr.get("terminationMessagePolicy"))
         if not tmp:
             errs.append(
                 required(p.child("terminationMessagePolicy"), "must be 'File' or 'FallbackToLogsOnError'")
@@ -354,7 +336,7 @@ def _validate_containers(
 
 def _validate_dns(spec: Obj, fld: FieldPath) -> ErrorList:
     errs: ErrorList = []
-    policy = _s(spec.get("dnsPolicy"))
+    policy = as_str(spec.get("dnsPolicy"))
     if not policy:
         errs.append(required(fld.child("dnsPolicy"), ""))
     elif policy not in DNS_POLICIES:
@@ -365,7 +347,7 @@ def _validate_dns(spec: Obj, fld: FieldPath) -> ErrorList:
     if not isinstance(config, Mapping):
         return errs
     cp = fld.child("dnsConfig")
-    nameservers = [_s(n) for n in _seq(config.get("nameservers"))]
+    nameservers = [as_str(n) for n in as_seq(config.get("nameservers"))]
     if policy == "None" and not nameservers:
         errs.append(
             required(
@@ -382,7 +364,7 @@ def _validate_dns(spec: Obj, fld: FieldPath) -> ErrorList:
         )
     for i, ns in enumerate(nameservers):
         errs.extend(validate_ip(ns, cp.child("nameservers").index(i)))
-    searches = [_s(s) for s in _seq(config.get("searches"))]
+    searches = [as_str(s) for s in as_seq(config.get("searches"))]
     if len(searches) > MAX_DNS_SEARCH_PATHS:
         errs.append(
             invalid(
@@ -401,8 +383,8 @@ def _validate_dns(spec: Obj, fld: FieldPath) -> ErrorList:
         if search == ".":
             continue
         errs.extend(validate_dns1123_subdomain(search.removesuffix("."), cp.child("searches").index(i)))
-    for i, option in enumerate(_seq(config.get("options"))):
-        if not _s(_m(option).get("name")):
+    for i, option in enumerate(as_seq(config.get("options"))):
+        if not as_str(as_map(option).get("name")):
             errs.append(required(cp.child("options").index(i), "Option.Name must not be empty"))
     return errs
 
@@ -410,10 +392,10 @@ def _validate_dns(spec: Obj, fld: FieldPath) -> ErrorList:
 def validate_tolerations(tolerations: Sequence[Any], fld: FieldPath) -> ErrorList:
     errs: ErrorList = []
     for i, toleration in enumerate(tolerations):
-        toleration = _m(toleration)
+        toleration = as_map(toleration)
         p = fld.index(i)
-        key, operator = _s(toleration.get("key")), _s(toleration.get("operator"))
-        value, effect = _s(toleration.get("value")), _s(toleration.get("effect"))
+        key, operator = as_str(toleration.get("key")), as_str(toleration.get("operator"))
+        value, effect = as_str(toleration.get("value")), as_str(toleration.get("effect"))
         if key:
             errs.extend(validate_qualified_name(key, p.child("key")))
         if not key and operator != "Exists":
@@ -454,12 +436,12 @@ def validate_pod_spec(spec: Obj, fld: FieldPath) -> ErrorList:
     errs: ErrorList = []
     host_network = spec.get("hostNetwork") is True
     names: set[str] = set()
-    containers = _seq(spec.get("containers"))
+    containers = as_seq(spec.get("containers"))
     if not containers:
         errs.append(required(fld.child("containers"), ""))
     errs.extend(
         _validate_containers(
-            _seq(spec.get("initContainers")),
+            as_seq(spec.get("initContainers")),
             fld.child("initContainers"),
             names,
             host_network=host_network,
@@ -471,18 +453,18 @@ def validate_pod_spec(spec: Obj, fld: FieldPath) -> ErrorList:
             containers, fld.child("containers"), names, host_network=host_network, init=False
         )
     )
-    policy = _s(spec.get("restartPolicy"))
+    policy = as_str(spec.get("restartPolicy"))
     if not policy:
         errs.append(required(fld.child("restartPolicy"), ""))
     elif policy not in RESTART_POLICIES:
         errs.append(not_supported(fld.child("restartPolicy"), policy, RESTART_POLICIES))
     errs.extend(_validate_dns(spec, fld))
-    node_name = _s(spec.get("nodeName"))
+    node_name = as_str(spec.get("nodeName"))
     if node_name:
         errs.extend(
             invalid(fld.child("nodeName"), node_name, m) for m in validate_node_name(node_name, False)
         )
-    sa = _s(spec.get("serviceAccountName"))
+    sa = as_str(spec.get("serviceAccountName"))
     if sa:
         errs.extend(
             invalid(fld.child("serviceAccountName"), sa, m) for m in name_is_dns1123_subdomain(sa, False)
@@ -493,11 +475,11 @@ def validate_pod_spec(spec: Obj, fld: FieldPath) -> ErrorList:
             invalid(fld.child("activeDeadlineSeconds"), deadline, inclusive_range_error(1, MAX_INT32))
         )
     for key in ("hostname", "subdomain"):
-        value = _s(spec.get(key))
+        value = as_str(spec.get(key))
         if value:
             errs.extend(validate_dns1123_label(value, fld.child(key)))
-    errs.extend(validate_tolerations(_seq(spec.get("tolerations")), fld.child("tolerations")))
-    scheduler = _s(spec.get("schedulerName"))
+    errs.extend(validate_tolerations(as_seq(spec.get("tolerations")), fld.child("tolerations")))
+    scheduler = as_str(spec.get("schedulerName"))
     if scheduler:
         errs.extend(validate_dns1123_subdomain(scheduler, fld.child("schedulerName")))
     return errs
@@ -505,8 +487,8 @@ def validate_pod_spec(spec: Obj, fld: FieldPath) -> ErrorList:
 
 def validate_pod(pod: Obj) -> ErrorList:
     errs = validate_object_meta(pod.get("metadata"), namespaced=True, name_fn=validate_pod_name)
-    errs.extend(validate_pod_spec(_m(pod.get("spec")), path("spec")))
-    if _seq(_m(pod.get("spec")).get("ephemeralContainers")):
+    errs.extend(validate_pod_spec(as_map(pod.get("spec")), path("spec")))
+    if as_seq(as_map(pod.get("spec")).get("ephemeralContainers")):
         errs.append(forbidden(path("spec", "ephemeralContainers"), "cannot be set on create"))
     return errs
 
@@ -520,7 +502,7 @@ def _container_updates(new: Sequence[Any], old: Sequence[Any], fld: FieldPath) -
         return [forbidden(fld, "pod updates may not add or remove containers")], True
     errs: ErrorList = []
     for i, ctr in enumerate(new):
-        image = _s(_m(ctr).get("image"))
+        image = as_str(as_map(ctr).get("image"))
         if not image:
             errs.append(required(fld.index(i).child("image"), ""))
         if image.strip() != image:
@@ -539,10 +521,10 @@ def _spec_diff(old: Obj, new: Obj) -> str:
 def validate_pod_update(new: Obj, old: Obj) -> ErrorList:
     errs = validate_object_meta_update(new.get("metadata"), old.get("metadata"))
     errs.extend(_metadata_and_spec(new))
-    new_spec, old_spec = _m(new.get("spec")), _m(old.get("spec"))
+    new_spec, old_spec = as_map(new.get("spec")), as_map(old.get("spec"))
     sp = path("spec")
     for key in ("containers", "initContainers"):
-        more, stop = _container_updates(_seq(new_spec.get(key)), _seq(old_spec.get(key)), sp.child(key))
+        more, stop = _container_updates(as_seq(new_spec.get(key)), as_seq(old_spec.get(key)), sp.child(key))
         errs.extend(more)
         if stop:
             return errs
@@ -570,7 +552,9 @@ def validate_pod_update(new: Obj, old: Obj) -> ErrorList:
                 "must not update from a positive integer to nil value",
             )
         )
-    errs.extend(_only_added_tolerations(_seq(new_spec.get("tolerations")), _seq(old_spec.get("tolerations"))))
+    errs.extend(
+        _only_added_tolerations(as_seq(new_spec.get("tolerations")), as_seq(old_spec.get("tolerations")))
+    )
     if new_spec == old_spec:
         return errs
     munged = _munge(new_spec, old_spec)
@@ -591,7 +575,7 @@ def _only_added_tolerations(new: Sequence[Any], old: Sequence[Any]) -> ErrorList
     """Existing tolerations stay (only tolerationSeconds may change); new ones may be added."""
 
     def sans_seconds(t: Any) -> dict[str, Any]:
-        return {k: v for k, v in _m(t).items() if k != "tolerationSeconds"}
+        return {k: v for k, v in as_map(t).items() if k != "tolerationSeconds"}
 
     remaining = [sans_seconds(t) for t in new]
     for t in old:
@@ -608,7 +592,7 @@ def _only_added_tolerations(new: Sequence[Any], old: Sequence[Any]) -> ErrorList
 
 def _metadata_and_spec(pod: Obj) -> ErrorList:
     errs = validate_object_meta(pod.get("metadata"), namespaced=True, name_fn=validate_pod_name)
-    errs.extend(validate_pod_spec(_m(pod.get("spec")), path("spec")))
+    errs.extend(validate_pod_spec(as_map(pod.get("spec")), path("spec")))
     return errs
 
 
@@ -645,9 +629,9 @@ def _munge(new_spec: Obj, old_spec: Obj) -> dict[str, Any]:
 
 
 def _pod_ips(status: Obj, plural: str, singular: str) -> list[str]:
-    ips = [_s(_m(p).get("ip")) for p in _seq(status.get(plural))]
-    if not ips and _s(status.get(singular)):
-        ips = [_s(status.get(singular))]
+    ips = [as_str(as_map(p).get("ip")) for p in as_seq(status.get(plural))]
+    if not ips and as_str(status.get(singular)):
+        ips = [as_str(status.get(singular))]
     return ips
 
 
@@ -660,7 +644,7 @@ def _validate_ip_list(ips: list[str], raw: Any, fld: FieldPath) -> ErrorList:
         if families != {4, 6} or len(ips) > 2:
             errs.append(invalid(fld, raw, "may specify no more than one IP for each IP family"))
         seen: set[str] = set()
-        raw_items = _seq(raw)
+        raw_items = as_seq(raw)
         for i, ip in enumerate(ips):
             if ip in seen:
                 errs.append(duplicate(fld.index(i), raw_items[i] if i < len(raw_items) else ip))
@@ -674,18 +658,18 @@ def _validate_container_state_transitions(
     if restart_policy == "Always":
         return []
     errs: ErrorList = []
-    old_by_name = {_s(_m(s).get("name")): _m(s) for s in old}
+    old_by_name = {as_str(as_map(s).get("name")): as_map(s) for s in old}
     for i, status in enumerate(new):
-        status = _m(status)
-        before = old_by_name.get(_s(status.get("name")))
+        status = as_map(status)
+        before = old_by_name.get(as_str(status.get("name")))
         if before is None:
             continue
-        terminated = _m(before.get("state")).get("terminated")
+        terminated = as_map(before.get("state")).get("terminated")
         if not isinstance(terminated, Mapping):
             continue
-        if restart_policy == "OnFailure" and _i(terminated.get("exitCode")) != 0:
+        if restart_policy == "OnFailure" and as_int(terminated.get("exitCode")) != 0:
             continue
-        if not isinstance(_m(status.get("state")).get("terminated"), Mapping):
+        if not isinstance(as_map(status.get("state")).get("terminated"), Mapping):
             errs.append(
                 forbidden(fld.index(i).child("state"), "may not be transitioned to non-terminated state")
             )
@@ -695,34 +679,34 @@ def _validate_container_state_transitions(
 def validate_pod_status_update(new: Obj, old: Obj) -> ErrorList:
     meta_path = path("metadata")
     errs = validate_object_meta_update(new.get("metadata"), old.get("metadata"))
-    new_status, old_status = _m(new.get("status")), _m(old.get("status"))
-    for i, condition in enumerate(_seq(new_status.get("conditions"))):
-        ctype = _s(_m(condition).get("type"))
+    new_status, old_status = as_map(new.get("status")), as_map(old.get("status"))
+    for i, condition in enumerate(as_seq(new_status.get("conditions"))):
+        ctype = as_str(as_map(condition).get("type"))
         if ctype in SYSTEM_POD_CONDITIONS:
             continue
         # upstream reports these under metadata.conditions[i].Type
         errs.extend(validate_qualified_name(ctype, meta_path.child("conditions").index(i).child("Type")))
     sp = path("status")
-    if _s(_m(new.get("spec")).get("nodeName")) != _s(_m(old.get("spec")).get("nodeName")):
+    if as_str(as_map(new.get("spec")).get("nodeName")) != as_str(as_map(old.get("spec")).get("nodeName")):
         errs.append(forbidden(sp.child("nodeName"), "may not be changed directly"))
-    nominated = _s(new_status.get("nominatedNodeName"))
-    if nominated and nominated != _s(old_status.get("nominatedNodeName")):
+    nominated = as_str(new_status.get("nominatedNodeName"))
+    if nominated and nominated != as_str(old_status.get("nominatedNodeName")):
         errs.extend(
             invalid(sp.child("nominatedNodeName"), nominated, m) for m in validate_node_name(nominated, False)
         )
-    restart_policy = _s(_m(old.get("spec")).get("restartPolicy"))
+    restart_policy = as_str(as_map(old.get("spec")).get("restartPolicy"))
     errs.extend(
         _validate_container_state_transitions(
-            _seq(new_status.get("containerStatuses")),
-            _seq(old_status.get("containerStatuses")),
+            as_seq(new_status.get("containerStatuses")),
+            as_seq(old_status.get("containerStatuses")),
             sp.child("containerStatuses"),
             restart_policy,
         )
     )
     errs.extend(
         _validate_container_state_transitions(
-            _seq(new_status.get("initContainerStatuses")),
-            _seq(old_status.get("initContainerStatuses")),
+            as_seq(new_status.get("initContainerStatuses")),
+            as_seq(old_status.get("initContainerStatuses")),
             sp.child("initContainerStatuses"),
             restart_policy,
         )
@@ -732,10 +716,10 @@ def validate_pod_status_update(new: Obj, old: Obj) -> ErrorList:
             _pod_ips(new_status, "podIPs", "podIP"), new_status.get("podIPs"), sp.child("podIPs")
         )
     )
-    host_ips = _seq(new_status.get("hostIPs"))
+    host_ips = as_seq(new_status.get("hostIPs"))
     if host_ips:
-        first = _s(_m(host_ips[0]).get("ip"))
-        if _s(new_status.get("hostIP")) != first:
+        first = as_str(as_map(host_ips[0]).get("ip"))
+        if as_str(new_status.get("hostIP")) != first:
             errs.append(invalid(sp.child("hostIPs").index(0).child("ip"), first, "must be equal to `hostIP`"))
         errs.extend(
             _validate_ip_list(_pod_ips(new_status, "hostIPs", "hostIP"), host_ips, sp.child("hostIPs"))

@@ -53,6 +53,8 @@ from kubesvc.api.validation.names import (
     validate_ip,
     validate_qualified_name,
 )
+from kubesvc.api.validation.ports import validate_port_protocol
+from kubesvc.api.validation.zerovalues import as_int, as_str
 
 Obj = Mapping[str, Any]
 
@@ -65,7 +67,6 @@ DEPRECATED_ANNOTATION_TOPOLOGY_AWARE_HINTS: Final = "service.kubernetes.io/topol
 # The sets upstream reports, in the order it reports them (`sets.List` sorts).
 SUPPORTED_SESSION_AFFINITY: Final = ("ClientIP", "None")
 SUPPORTED_SERVICE_TYPES: Final = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")
-SUPPORTED_PORT_PROTOCOLS: Final = ("SCTP", "TCP", "UDP")
 SUPPORTED_EXTERNAL_TRAFFIC_POLICIES: Final = ("Cluster", "Local")
 SUPPORTED_INTERNAL_TRAFFIC_POLICIES: Final = ("Cluster", "Local")
 SUPPORTED_IP_FAMILIES: Final = ("IPv4", "IPv6")
@@ -123,14 +124,6 @@ def _service_port_key(protocol: str, port: int) -> GoValue:
 def _spec(svc: Obj) -> Obj:
     spec = svc.get("spec")
     return spec if isinstance(spec, Mapping) else {}
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _list(value: Any) -> list[Any]:
@@ -192,7 +185,7 @@ def validate_service(svc: Obj) -> ErrorList:
         )
 
     spec = _spec(svc)
-    svc_type = _str(spec.get("type"))
+    svc_type = as_str(spec.get("type"))
     ports = _ports(spec)
     headless = is_headless_service(svc)
     cluster_ips = _list(spec.get("clusterIPs"))
@@ -218,7 +211,7 @@ def validate_service(svc: Obj) -> ErrorList:
         if spec.get("ipFamilyPolicy") is not None:
             errs.append(forbidden(_SPEC.child("ipFamilyPolicy"), "may not be set for ExternalName services"))
         # the name (a CNAME target) may end in a dot to mark it fully qualified
-        cname = _str(spec.get("externalName")).removesuffix(".")
+        cname = as_str(spec.get("externalName")).removesuffix(".")
         if cname:
             errs.extend(validate_dns1123_subdomain(cname, _SPEC.child("externalName")))
         else:
@@ -234,7 +227,7 @@ def validate_service(svc: Obj) -> ErrorList:
             validate_labels(selector if isinstance(selector, Mapping) else {}, _SPEC.child("selector"))
         )
 
-    affinity = _str(spec.get("sessionAffinity"))
+    affinity = as_str(spec.get("sessionAffinity"))
     if not affinity:
         errs.append(required(_SPEC.child("sessionAffinity")))
     elif affinity not in SUPPORTED_SESSION_AFFINITY:
@@ -254,8 +247,8 @@ def validate_service(svc: Obj) -> ErrorList:
 
     for i, ip in enumerate(_list(spec.get("externalIPs"))):
         fld = _SPEC.child("externalIPs").index(i)
-        ip_errs = validate_ip(_str(ip), fld)
-        errs.extend(ip_errs if ip_errs else validate_non_special_ip(_str(ip), fld))
+        ip_errs = validate_ip(as_str(ip), fld)
+        errs.extend(ip_errs if ip_errs else validate_non_special_ip(as_str(ip), fld))
 
     if not svc_type:
         errs.append(required(_SPEC.child("type")))
@@ -264,7 +257,7 @@ def validate_service(svc: Obj) -> ErrorList:
 
     if svc_type == "ClusterIP":
         for i, port in enumerate(ports):
-            if _int(port.get("nodePort")) != 0:
+            if as_int(port.get("nodePort")) != 0:
                 errs.append(
                     forbidden(
                         _SPEC.child("ports").index(i).child("nodePort"),
@@ -275,10 +268,10 @@ def validate_service(svc: Obj) -> ErrorList:
     # a node port may repeat only across protocols
     node_ports: set[tuple[str, int]] = set()
     for i, port in enumerate(ports):
-        node_port = _int(port.get("nodePort"))
+        node_port = as_int(port.get("nodePort"))
         if node_port == 0:
             continue
-        key = (_str(port.get("protocol")), node_port)
+        key = (as_str(port.get("protocol")), node_port)
         if key in node_ports:
             errs.append(duplicate(_SPEC.child("ports").index(i).child("nodePort"), node_port))
         node_ports.add(key)
@@ -286,7 +279,7 @@ def validate_service(svc: Obj) -> ErrorList:
     # so may a service port
     service_ports: set[tuple[str, int]] = set()
     for i, port in enumerate(ports):
-        key = (_str(port.get("protocol")), _int(port.get("port")))
+        key = (as_str(port.get("protocol")), as_int(port.get("port")))
         if key in service_ports:
             errs.append(duplicate(_SPEC.child("ports").index(i), _service_port_key(*key)))
         service_ports.add(key)
@@ -316,7 +309,7 @@ validate_service_create = validate_service
 
 def _validate_service_port(port: Obj, require_name: bool, names: set[str], fld: FieldPath) -> ErrorList:
     errs: ErrorList = []
-    name = _str(port.get("name"))
+    name = as_str(port.get("name"))
     if require_name and not name:
         errs.append(required(fld.child("name")))
     elif name:
@@ -326,20 +319,17 @@ def _validate_service_port(port: Obj, require_name: bool, names: set[str], fld: 
         else:
             names.add(name)
 
-    number = _int(port.get("port"))
+    number = as_int(port.get("port"))
     errs.extend(invalid(fld.child("port"), number, msg) for msg in is_valid_port_num(number))
 
-    protocol = _str(port.get("protocol"))
-    if not protocol:
-        errs.append(required(fld.child("protocol")))
-    elif protocol not in SUPPORTED_PORT_PROTOCOLS:
-        errs.append(not_supported(fld.child("protocol"), protocol, SUPPORTED_PORT_PROTOCOLS))
+    protocol = as_str(port.get("protocol"))
+    errs.extend(validate_port_protocol(protocol, fld.child("protocol")))
 
     errs.extend(validate_port_num_or_name(port.get("targetPort"), fld.child("targetPort")))
 
     app_protocol = port.get("appProtocol")
     if app_protocol is not None:
-        errs.extend(validate_qualified_name(_str(app_protocol), fld.child("appProtocol")))
+        errs.extend(validate_qualified_name(as_str(app_protocol), fld.child("appProtocol")))
     # A targetPort that differs from port on a headless Service is tolerated in v1, as upstream.
     return errs
 
@@ -348,7 +338,7 @@ def validate_port_num_or_name(value: Any, fld: FieldPath) -> ErrorList:
     """ValidatePortNumOrName: an int-or-string is a port number or an IANA_SVC_NAME."""
     if isinstance(value, str):
         return [invalid(fld, value, msg) for msg in is_valid_port_name(value)]
-    number = _int(value)  # absent or null is the int zero value
+    number = as_int(value)  # absent or null is the int zero value
     return [invalid(fld, number, msg) for msg in is_valid_port_num(number)]
 
 
@@ -384,12 +374,12 @@ def _validate_source_ranges(svc: Obj, spec: Obj, annotations: Mapping[str, Any])
             errs.append(forbidden(fld, "may only be used when `type` is 'LoadBalancer'"))
         for i, value in enumerate(ranges):
             # historical: values carried over from the annotation may be space-padded
-            errs.extend(validate_cidr(_str(value).strip(), fld.index(i)))
+            errs.extend(validate_cidr(as_str(value).strip(), fld.index(i)))
     elif ANNOTATION_LOAD_BALANCER_SOURCE_RANGES in annotations:
         fld = _METADATA.child("annotations").key(ANNOTATION_LOAD_BALANCER_SOURCE_RANGES)
         if not is_lb:
             errs.append(forbidden(fld, "may only be used when `type` is 'LoadBalancer'"))
-        value = _str(annotations[ANNOTATION_LOAD_BALANCER_SOURCE_RANGES]).strip()
+        value = as_str(annotations[ANNOTATION_LOAD_BALANCER_SOURCE_RANGES]).strip()
         if value:
             for cidr in value.split(","):
                 errs.extend(validate_cidr(cidr.strip(), fld))
@@ -407,10 +397,10 @@ def validate_service_cluster_ips_related_fields(svc: Obj) -> ErrorList:
     errs: ErrorList = []
     ips_fld = _SPEC.child("clusterIPs")
     families_fld = _SPEC.child("ipFamilies")
-    cluster_ip = _str(spec.get("clusterIP"))
+    cluster_ip = as_str(spec.get("clusterIP"))
     raw_ips = spec.get("clusterIPs")
-    cluster_ips = [_str(ip) for ip in _list(raw_ips)]
-    families = [_str(f) for f in _list(spec.get("ipFamilies"))]
+    cluster_ips = [as_str(ip) for ip in _list(raw_ips)]
+    families = [as_str(f) for f in _list(spec.get("ipFamilies"))]
 
     # the registry keeps the two in step; a mismatch left now is the user's
     if cluster_ip:
@@ -480,7 +470,7 @@ validate_non_special_ip = validate_endpoint_ip
 def _validate_external_traffic_policy(svc: Obj) -> ErrorList:
     spec = _spec(svc)
     errs: ErrorList = []
-    policy = _str(spec.get("externalTrafficPolicy"))
+    policy = as_str(spec.get("externalTrafficPolicy"))
     policy_fld = _SPEC.child("externalTrafficPolicy")
     if not externally_accessible(svc):
         if policy:
@@ -490,7 +480,7 @@ def _validate_external_traffic_policy(svc: Obj) -> ErrorList:
     elif policy not in SUPPORTED_EXTERNAL_TRAFFIC_POLICIES:
         errs.append(not_supported(policy_fld, policy, SUPPORTED_EXTERNAL_TRAFFIC_POLICIES))
 
-    hc_port = _int(spec.get("healthCheckNodePort"))
+    hc_port = as_int(spec.get("healthCheckNodePort"))
     hc_fld = _SPEC.child("healthCheckNodePort")
     if not needs_health_check(svc):
         if hc_port != 0:
@@ -545,7 +535,7 @@ def _validate_load_balancer_class(old: Obj | None, new: Obj) -> ErrorList:
             errs.append(invalid(fld, new_class, "may not change once set"))
     if is_lb:
         if new_class is not None:
-            errs.extend(validate_qualified_name(_str(new_class), fld))
+            errs.extend(validate_qualified_name(as_str(new_class), fld))
     elif new_class is not None:
         errs.append(forbidden(fld, "may only be used when `type` is 'LoadBalancer'"))
     return errs
@@ -567,7 +557,10 @@ def validate_service_update(new: Obj, old: Obj) -> ErrorList:
     errs.extend(_validate_upgrade_downgrade_ip_families(old, new))
     errs.extend(_validate_load_balancer_class(old, new))
     both_need_health_check = needs_health_check(old) and needs_health_check(new)
-    old_hc, new_hc = _int(_spec(old).get("healthCheckNodePort")), _int(_spec(new).get("healthCheckNodePort"))
+    old_hc, new_hc = (
+        as_int(_spec(old).get("healthCheckNodePort")),
+        as_int(_spec(new).get("healthCheckNodePort")),
+    )
     if both_need_health_check and new_hc != old_hc:
         errs.append(forbidden(_SPEC.child("healthCheckNodePort"), FIELD_IMMUTABLE_ERROR_MSG))
     errs.extend(validate_service(new))
@@ -588,8 +581,8 @@ def _validate_upgrade_downgrade_cluster_ips(old: Obj, new: Obj) -> ErrorList:
     errs: ErrorList = []
     ips_fld = _SPEC.child("clusterIPs")
     raw_new = new_spec.get("clusterIPs")
-    old_ips = [_str(ip) for ip in _list(old_spec.get("clusterIPs"))]
-    new_ips = [_str(ip) for ip in _list(raw_new)]
+    old_ips = [as_str(ip) for ip in _list(old_spec.get("clusterIPs"))]
+    new_ips = [as_str(ip) for ip in _list(raw_new)]
     shown = _go_typed_strings("string", None if raw_new is None else new_ips)
     if len(old_ips) == len(new_ips):
         for i, ip in enumerate(old_ips):
@@ -625,12 +618,14 @@ def _validate_upgrade_downgrade_ip_families(old: Obj, new: Obj) -> ErrorList:
     errs: ErrorList = []
     fld0 = _SPEC.child("ipFamilies").index(0)
     raw_families = new_spec.get("ipFamilies")
-    old_families = [_str(f) for f in _list(old_spec.get("ipFamilies"))]
-    new_families = [_str(f) for f in _list(raw_families)]
+    old_families = [as_str(f) for f in _list(old_spec.get("ipFamilies"))]
+    new_families = [as_str(f) for f in _list(raw_families)]
     families_shown = _go_typed_strings("core.IPFamily", None if raw_families is None else new_families)
     raw_ips = new_spec.get("clusterIPs")
     # upstream reports clusterIPs (not ipFamilies) as the value of some of these errors
-    ips_shown = _go_typed_strings("string", None if raw_ips is None else [_str(ip) for ip in _list(raw_ips)])
+    ips_shown = _go_typed_strings(
+        "string", None if raw_ips is None else [as_str(ip) for ip in _list(raw_ips)]
+    )
     if len(old_families) == len(new_families):
         for i, family in enumerate(old_families):
             if family != new_families[i]:
@@ -681,7 +676,7 @@ def validate_load_balancer_status(status: Obj, fld: FieldPath, spec: Obj) -> Err
     for i, raw in enumerate(ingress):
         ing = raw if isinstance(raw, Mapping) else {}
         idx = ingress_fld.index(i)
-        ip = _str(ing.get("ip"))
+        ip = as_str(ing.get("ip"))
         if ip:
             errs.extend(validate_ip(ip, idx.child("ip")))
         mode = ing.get("ipMode")
@@ -692,7 +687,7 @@ def validate_load_balancer_status(status: Obj, fld: FieldPath, spec: Obj) -> Err
             errs.append(forbidden(idx.child("ipMode"), "may not be specified when `ip` is not set"))
         elif mode not in SUPPORTED_LOAD_BALANCER_IP_MODES:
             errs.append(not_supported(idx.child("ipMode"), mode, SUPPORTED_LOAD_BALANCER_IP_MODES))
-        hostname = _str(ing.get("hostname"))
+        hostname = as_str(ing.get("hostname"))
         if hostname:
             errs.extend(invalid(idx.child("hostname"), hostname, m) for m in is_dns1123_subdomain(hostname))
             if parse_ip_detailed(hostname) is not None:
@@ -711,9 +706,9 @@ def service_warnings(new: Obj, old: Obj | None = None) -> list[str]:
     annotations = annotations if isinstance(annotations, Mapping) else {}
     spec = _spec(new)
     svc_type = spec.get("type")
-    cluster_ip = _str(spec.get("clusterIP"))
-    external_ips = [_str(ip) for ip in _list(spec.get("externalIPs"))]
-    lb_ip = _str(spec.get("loadBalancerIP"))
+    cluster_ip = as_str(spec.get("clusterIP"))
+    external_ips = [as_str(ip) for ip in _list(spec.get("externalIPs"))]
+    lb_ip = as_str(spec.get("loadBalancerIP"))
     # this helper's notion of headless is the singular field on a ClusterIP service
     headless = svc_type == "ClusterIP" and cluster_ip == CLUSTER_IP_NONE
     warnings: list[str] = []
@@ -725,7 +720,7 @@ def service_warnings(new: Obj, old: Obj | None = None) -> list[str]:
         )
     if cluster_ip and cluster_ip != CLUSTER_IP_NONE:
         for i, ip in enumerate(_list(spec.get("clusterIPs"))):
-            warnings.extend(ip_warnings(_SPEC.child("clusterIPs").index(i), _str(ip)))
+            warnings.extend(ip_warnings(_SPEC.child("clusterIPs").index(i), as_str(ip)))
     if headless:
         if lb_ip:
             warnings.append("spec.loadBalancerIP is ignored for headless services")
@@ -740,10 +735,10 @@ def service_warnings(new: Obj, old: Obj | None = None) -> list[str]:
     if lb_ip:
         warnings.extend(ip_warnings(_SPEC.child("loadBalancerIP"), lb_ip))
     for i, cidr in enumerate(_list(spec.get("loadBalancerSourceRanges"))):
-        warnings.extend(cidr_warnings(_SPEC.child("loadBalancerSourceRanges").index(i), _str(cidr)))
+        warnings.extend(cidr_warnings(_SPEC.child("loadBalancerSourceRanges").index(i), as_str(cidr)))
     if svc_type == "ExternalName" and external_ips:
         warnings.append('spec.externalIPs is ignored when spec.type is "ExternalName"')
-    if svc_type != "ExternalName" and _str(spec.get("externalName")):
+    if svc_type != "ExternalName" and as_str(spec.get("externalName")):
         warnings.append('spec.externalName is ignored when spec.type is not "ExternalName"')
     if spec.get("trafficDistribution") == "PreferClose":
         warnings.append('spec.trafficDistribution: "PreferClose" is deprecated; use "PreferSameZone"')
