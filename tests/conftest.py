@@ -59,3 +59,13 @@ def apiserver_factory(tmp_path: Path) -> Iterator[Callable[..., ApiServer]]:
     finally:
         for srv in started:
             srv.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """In CI (`CI=true`) a missing tool is a failure, never a silent skip."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, which counts as a failure: {report.longrepr}"

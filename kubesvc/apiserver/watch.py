@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections import OrderedDict
 from typing import Any
 
 from aiohttp import web
@@ -31,6 +32,10 @@ log = logging.getLogger("kubesvc.apiserver.watch")
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
 _DONE = object()
+
+# Encoded event lines shared by the watchers of the same change.
+ENCODED_ENTRIES = 2048
+_ENCODED: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 
 
 def _bool_param(v: str | None) -> bool | None:
@@ -153,12 +158,14 @@ async def serve(
     next_bookmark = loop.time() + bookmark_interval
     prepared = False
 
-    async def write(event_type: str, obj: Any) -> None:
+    async def write(event_type: str, obj: Any, line: bytes | None = None) -> None:
         nonlocal prepared
         if not prepared:
             await resp.prepare(request)
             prepared = True
-        await resp.write(codec.dumps({"type": event_type, "object": obj}) + b"\n")
+        await resp.write(
+            line if line is not None else codec.dumps({"type": event_type, "object": obj}) + b"\n"
+        )
         if on_event is not None:
             on_event()
 
@@ -219,7 +226,23 @@ async def serve(
                     "metadata": obj.get("metadata", {}),
                 }
             else:
-                payload = obj
+                # Plain JSON: every watcher of this change sends the same line; encode it once.
+                meta = obj.get("metadata") or {}
+                cache_key = (
+                    info.group_resource,
+                    item.type,
+                    item.revision,
+                    meta.get("namespace"),
+                    meta.get("name"),
+                )
+                line = _ENCODED.get(cache_key)
+                if line is None:
+                    line = codec.dumps({"type": item.type, "object": obj}) + b"\n"
+                    _ENCODED[cache_key] = line
+                    if len(_ENCODED) > ENCODED_ENTRIES:
+                        _ENCODED.popitem(last=False)
+                await write(item.type, obj, line)
+                continue
             await write(item.type, payload)
     except ConnectionResetError:
         pass

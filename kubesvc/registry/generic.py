@@ -34,6 +34,7 @@ import builtins
 import datetime as dt
 import random
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +61,8 @@ RANDOM_LENGTH = 5
 MAX_GENERATED_PREFIX = 63 - RANDOM_LENGTH
 
 MAX_RETRIES = 10
+# Decoded watch events kept for the other watchers of the same change.
+SHARED_DECODE_ENTRIES = 2048
 
 Updater = Callable[[Obj | None], Awaitable[Obj]]
 
@@ -164,6 +167,7 @@ class ResourceStore:
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.rng = rng or random.Random()
         self.root = f"/registry/{info.group_resource}/"
+        self._shared: OrderedDict[tuple[str, int], Obj] = OrderedDict()
 
     # -- keys ---------------------------------------------------------------------------
     def key(self, namespace: str, name: str) -> str:
@@ -180,6 +184,18 @@ class ResourceStore:
     def decode(self, kv: KeyValue) -> Obj:
         obj: Obj = codec.loads(kv.value)
         _meta(obj)["resourceVersion"] = str(kv.mod_revision)
+        return obj
+
+    def decode_shared(self, kv: KeyValue) -> Obj:
+        """`decode` for watch events, shared by every watcher of the same change (one decode
+        per change instead of one per watcher).  The result is READ-ONLY."""
+        cache_key = (kv.key, kv.mod_revision)
+        obj = self._shared.get(cache_key)
+        if obj is None:
+            obj = self.decode(kv)
+            self._shared[cache_key] = obj
+            if len(self._shared) > SHARED_DECODE_ENTRIES:
+                self._shared.popitem(last=False)
         return obj
 
     def encode(self, obj: Obj) -> bytes:
@@ -678,13 +694,13 @@ class ResourceStore:
         async for ev in self.store.watch(prefix, start_revision=start):
             rev = ev.kv.mod_revision
             if ev.type == "DELETE":
-                obj = self.decode(ev.kv)
+                obj = self.decode_shared(ev.kv)
                 if flt.matches(obj):
                     yield WatchItem("DELETED", obj, rev)
                 else:
                     yield WatchItem("PROGRESS", None, rev)
                 continue
-            obj = self.decode(ev.kv)
+            obj = self.decode_shared(ev.kv)
             cur = flt.matches(obj)
             if ev.prev is not None and not flt.everything:
                 prev_obj = self.decode(ev.prev)
