@@ -20,10 +20,13 @@ Randomness is a parameter (`Rng`: anything with ``randrange(n)``), as in every p
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 _WORD = 64
 _FULL = (1 << _WORD) - 1
+
+
+_Item = TypeVar("_Item")
 
 
 class Rng(Protocol):
@@ -212,3 +215,45 @@ class AllocationBitmap:
     def clear(self) -> None:
         self._static = _Band(0, self.static_size)
         self._dynamic = _Band(self.static_size, self.size)
+
+
+class BitmapRange(Generic[_Item]):
+    """Items (IPs, ports) laid over an `AllocationBitmap` one per offset.
+
+    A subclass says how an item maps to its offset (`offset_of`, None for an item outside the
+    range) and back (`item_at`), and sets `bitmap`; looking up, releasing and listing items then
+    work alike for every kind of range.
+    """
+
+    bitmap: AllocationBitmap
+
+    def offset_of(self, item: _Item) -> int | None:
+        raise NotImplementedError
+
+    def item_at(self, offset: int) -> _Item:
+        raise NotImplementedError
+
+    @property
+    def static_size(self) -> int:
+        return self.bitmap.static_size
+
+    @property
+    def used(self) -> int:
+        return self.bitmap.used
+
+    @property
+    def free(self) -> int:
+        return self.bitmap.free
+
+    def release(self, item: _Item) -> bool:
+        """Give `item` back; releasing a free or foreign item is a no-op (False)."""
+        off = self.offset_of(item)
+        return off is not None and self.bitmap.release(off)
+
+    def has(self, item: _Item) -> bool:
+        off = self.offset_of(item)
+        return off is not None and self.bitmap.has(off)
+
+    def __iter__(self) -> Iterator[_Item]:
+        for off in self.bitmap:
+            yield self.item_at(off)

@@ -15,9 +15,8 @@ Facts carried over from upstream's ipallocator:
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
 
-from kubesvc.allocation.bitmap import AllocationBitmap, Rng
+from kubesvc.allocation.bitmap import AllocationBitmap, BitmapRange, Rng
 from kubesvc.allocation.errors import (
     IPAlreadyAllocatedError,
     IPNotInRangeError,
@@ -75,7 +74,7 @@ def static_band_size(num_addresses: int) -> int:
     return min(max(_BAND_MIN, num_addresses // _BAND_STEP), _BAND_MAX)
 
 
-class IPRange:
+class IPRange(BitmapRange[str]):
     """The allocatable addresses of one CIDR, with a banded bitmap of the taken ones."""
 
     def __init__(self, cidr: str, *, reserve_first: bool = False) -> None:
@@ -94,10 +93,6 @@ class IPRange:
             static = 0
         self.reserve_first = reserve_first and self.size > 1
         self.bitmap = AllocationBitmap(self.size, static)
-
-    @property
-    def static_size(self) -> int:
-        return self.bitmap.static_size
 
     @property
     def first_ip(self) -> str:
@@ -126,6 +121,8 @@ class IPRange:
             return f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
         return str(ipaddress.IPv6Address(value))
 
+    item_at = ip_at
+
     def contains(self, ip: str) -> bool:
         return self.offset_of(ip) is not None
 
@@ -149,29 +146,6 @@ class IPRange:
         if off is None:
             raise RangeFullError()
         return self.ip_at(off)
-
-    def release(self, ip: str) -> bool:
-        """Give `ip` back; releasing a free or foreign address is a no-op (False)."""
-        off = self.offset_of(ip)
-        if off is None:
-            return False
-        return self.bitmap.release(off)
-
-    def has(self, ip: str) -> bool:
-        off = self.offset_of(ip)
-        return off is not None and self.bitmap.has(off)
-
-    @property
-    def used(self) -> int:
-        return self.bitmap.used
-
-    @property
-    def free(self) -> int:
-        return self.bitmap.free
-
-    def __iter__(self) -> Iterator[str]:
-        for off in self.bitmap:
-            yield self.ip_at(off)
 
     def snapshot(self) -> tuple[str, bytes]:
         return self.cidr, self.bitmap.snapshot()

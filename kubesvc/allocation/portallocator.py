@@ -7,10 +7,9 @@ end (0 when size <= 16); dynamic allocation takes from the upper band first.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kubesvc.allocation.bitmap import AllocationBitmap, Rng
+from kubesvc.allocation.bitmap import AllocationBitmap, BitmapRange, Rng
 from kubesvc.allocation.errors import (
     MismatchedRangeError,
     PortAlreadyAllocatedError,
@@ -66,7 +65,7 @@ def parse_port_range(value: str) -> PortRangeSpec:
     return PortRangeSpec(lo, hi - lo + 1)
 
 
-class PortRange:
+class PortRange(BitmapRange[int]):
     def __init__(self, spec: str | PortRangeSpec) -> None:
         self.spec = parse_port_range(spec) if isinstance(spec, str) else spec
         self.base = self.spec.base
@@ -76,12 +75,14 @@ class PortRange:
     def __str__(self) -> str:
         return str(self.spec)
 
-    @property
-    def static_size(self) -> int:
-        return self.bitmap.static_size
-
     def contains(self, port: int) -> bool:
         return self.spec.contains(port)
+
+    def offset_of(self, port: int) -> int | None:
+        return port - self.base if self.contains(port) else None
+
+    def item_at(self, offset: int) -> int:
+        return self.base + offset
 
     def allocate(self, port: int) -> None:
         """Take `port`.  Raises PortNotInRangeError, PortAlreadyAllocatedError."""
@@ -94,27 +95,7 @@ class PortRange:
         off = self.bitmap.allocate_next(rng)
         if off is None:
             raise RangeFullError()
-        return self.base + off
-
-    def release(self, port: int) -> bool:
-        if not self.contains(port):
-            return False
-        return self.bitmap.release(port - self.base)
-
-    def has(self, port: int) -> bool:
-        return self.contains(port) and self.bitmap.has(port - self.base)
-
-    @property
-    def used(self) -> int:
-        return self.bitmap.used
-
-    @property
-    def free(self) -> int:
-        return self.bitmap.free
-
-    def __iter__(self) -> Iterator[int]:
-        for off in self.bitmap:
-            yield self.base + off
+        return self.item_at(off)
 
     def snapshot(self) -> tuple[str, bytes]:
         return str(self.spec), self.bitmap.snapshot()

@@ -21,11 +21,14 @@ what to do; the loop in `kubesvc.registry.repair` does it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from kubesvc.allocation.ipallocator import IPRange, canonical_ip, family_of_ip
 from kubesvc.allocation.portallocator import PortRange
+
+_Item = TypeVar("_Item", str, int)  # an IP or a port
 
 LEAK_GRACE = 3
 
@@ -179,19 +182,29 @@ def plan_repair(
             if port not in have_ports:
                 plan.record_ports.append((port, h))
 
-    for ip in sorted(have_ips - seen_ips):
-        left = old_ip_leaks.get(ip, leak_grace)
-        left -= 1
-        if left <= 0:
-            plan.release_ips.append(ip)
-        else:
-            plan.ip_leaks[ip] = left
-            plan.suspected_ips.append(ip)
-    for port in sorted(have_ports - seen_ports):
-        left = old_port_leaks.get(port, leak_grace) - 1
-        if left <= 0:
-            plan.release_ports.append(port)
-        else:
-            plan.port_leaks[port] = left
-            plan.suspected_ports.append(port)
+    plan.release_ips, plan.ip_leaks, plan.suspected_ips = _count_leaks(
+        have_ips - seen_ips, old_ip_leaks, leak_grace
+    )
+    plan.release_ports, plan.port_leaks, plan.suspected_ports = _count_leaks(
+        have_ports - seen_ports, old_port_leaks, leak_grace
+    )
     return plan
+
+
+def _count_leaks(
+    leaked: Set[_Item], old_leaks: Mapping[_Item, int], grace: int
+) -> tuple[list[_Item], dict[_Item, int], list[_Item]]:
+    """(to release, leak counters for the next run, suspected) for what is allocated but used
+    by no Service: released once seen `grace` runs in a row (upstream's leak counting, which
+    spares an allocation whose Service is still being created)."""
+    release: list[_Item] = []
+    leaks: dict[_Item, int] = {}
+    suspected: list[_Item] = []
+    for item in sorted(leaked):
+        left = old_leaks.get(item, grace) - 1
+        if left <= 0:
+            release.append(item)
+        else:
+            leaks[item] = left
+            suspected.append(item)
+    return release, leaks, suspected

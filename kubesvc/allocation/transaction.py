@@ -14,7 +14,7 @@ requested port is checked for being free, a dynamic port is a placeholder counti
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from kubesvc.allocation.bitmap import Rng
@@ -98,28 +98,24 @@ class AllocationSession:
         return ips, ports
 
     def commit(self) -> None:
+        if self._finish():
+            self._release(*self.effective_releases())
+
+    def revert(self) -> None:
+        if self._finish():
+            self._release(self.allocated_ips, self.allocated_ports)
+
+    def _finish(self) -> bool:
+        """End the session; True if this is its end and it is no dry run (its bitmaps change)."""
         if self._done:
-            return
+            return False
         self._done = True
-        if self.dry_run:
-            return
-        ips, ports = self.effective_releases()
+        return not self.dry_run
+
+    def _release(self, ips: Iterable[str], ports: Iterable[int]) -> None:
         for ip in ips:
             fam = family_of_ip(ip)
             if fam in self.ip_ranges:
                 self.ip_ranges[fam].release(ip)
         for port in ports:
-            self.ports.release(port)
-
-    def revert(self) -> None:
-        if self._done:
-            return
-        self._done = True
-        if self.dry_run:
-            return
-        for ip in self.allocated_ips:
-            fam = family_of_ip(ip)
-            if fam in self.ip_ranges:
-                self.ip_ranges[fam].release(ip)
-        for port in self.allocated_ports:
             self.ports.release(port)

@@ -35,6 +35,10 @@ class ApiError(ClientError):
         self.details: dict[str, Any] = dict(status.get("details") or {})
         super().__init__(self.message or f"API error {self.code} {self.reason}".strip())
 
+    def has_cause(self, cause_type: str) -> bool:
+        """apimachinery's HasStatusCause: `details.causes` holds one of type `cause_type`."""
+        return any(c.get("type") == cause_type for c in self.details.get("causes") or ())
+
 
 class NotFoundError(ApiError):
     """404: the object (or the path) does not exist."""

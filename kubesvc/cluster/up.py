@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 
 from kubesvc.apiserver.config import ServerConfig
-from kubesvc.apiserver.server import serve, setup_logging
+from kubesvc.apiserver.server import serve, setup_logging, tune_gc
 
 
 @dataclass
@@ -116,5 +116,6 @@ def up(
     # With a controller-manager, its namespace controller finishes namespace deletion.
     config.builtin_namespace_finalizer = not controllers
     setup_logging(config.log_level)
+    tune_gc()
     asyncio.run(run_up(config, controllers=controllers, controller_manager_args=controller_manager_args))
     return 0

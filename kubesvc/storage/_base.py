@@ -1,5 +1,6 @@
 """What every backend shares: the convenience writers built on `txn`, and the pure MVCC rules
-(compare evaluation, applying a put or delete to a key's latest version, prefix ranges)."""
+(which revision a read or compaction may name, compare evaluation, applying a put or delete to a
+key's latest version, prefix ranges)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,18 @@ from kubesvc.storage.interface import (
     CompactedError,
     Compare,
     Delete,
+    FutureRevisionError,
     KeyExistsError,
     KeyNotFoundError,
     KeyValue,
     Op,
     Put,
     RevisionMismatchError,
+    StoreError,
     TxnResult,
     WatchEvent,
 )
+from kubesvc.storage.watch import EventLog, Watcher
 
 
 def prefix_end(prefix: str) -> str | None:
@@ -52,6 +56,26 @@ def compare_holds(cmp: Compare, kv: KeyValue | None) -> bool:
     return actual > cmp.value
 
 
+def resolve_revision(revision: int, current: int, compacted: int) -> int:
+    """The revision a read asked for `revision` is served at: the current one for 0 (or less),
+    else `revision` itself, which may be neither in the future nor compacted away."""
+    if revision <= 0:
+        return current
+    if revision > current:
+        raise FutureRevisionError(revision, current)
+    if revision < compacted:
+        raise CompactedError(revision, compacted)
+    return revision
+
+
+def check_compaction(revision: int, current: int, compacted: int) -> None:
+    """A compaction to `revision` must move the compacted revision forward, not past the present."""
+    if revision > current:
+        raise FutureRevisionError(revision, current)
+    if revision <= compacted:
+        raise CompactedError(revision, compacted)
+
+
 def check_ops(ops: Sequence[Op]) -> None:
     """etcd refuses a transaction that touches one key twice; so do we."""
     seen: set[str] = set()
@@ -81,10 +105,19 @@ def apply_op(op: Op, current: KeyValue | None, revision: int) -> tuple[KeyValue,
 
 
 class StoreBase:
-    """`create`, `update`, `delete` as transactions, and periodic compaction: the same for every
-    backend."""
+    """`create`, `update`, `delete` as transactions, watches served from the event log, and
+    periodic compaction: the same for every backend."""
 
     _compactor: asyncio.Task[None] | None = None
+    _closed = False
+    # set by each backend: the log of recent events and the compacted revision (as the event
+    # loop sees it); `_history` reads what the log no longer holds
+    _log: EventLog
+    _compacted: int
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("store is closed")
 
     async def txn(self, compares: Sequence[Compare], ops: Sequence[Op]) -> TxnResult:
         raise NotImplementedError
@@ -93,6 +126,13 @@ class StoreBase:
         raise NotImplementedError
 
     async def compacted_revision(self) -> int:
+        return self._compacted
+
+    def watch(self, prefix: str, *, start_revision: int) -> Watcher:
+        self._check_open()
+        return Watcher(self._log, prefix, start_revision, self._history, lambda: self._compacted)
+
+    async def _history(self, prefix: str, from_rev: int, max_revs: int) -> tuple[list[WatchEvent], int]:
         raise NotImplementedError
 
     async def compact(self, revision: int) -> None:

@@ -79,6 +79,11 @@ class CompactedError(StoreError):
 class FutureRevisionError(StoreError):
     """The requested revision is newer than the store's current revision."""
 
+    def __init__(self, requested: int, current: int) -> None:
+        super().__init__(f"required revision {requested} is a future revision (current {current})")
+        self.requested = requested
+        self.current = current
+
 
 @dataclass(frozen=True, slots=True)
 class KeyValue:

@@ -14,19 +14,25 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
-from kubesvc.storage._base import StoreBase, apply_op, check_ops, compare_holds, prefix_end
+from kubesvc.storage._base import (
+    StoreBase,
+    apply_op,
+    check_compaction,
+    check_ops,
+    compare_holds,
+    prefix_end,
+    resolve_revision,
+)
 from kubesvc.storage.interface import (
     CompactedError,
     Compare,
-    FutureRevisionError,
     KeyValue,
     ListResult,
     Op,
-    StoreError,
     TxnResult,
     WatchEvent,
 )
-from kubesvc.storage.watch import EventLog, Watcher
+from kubesvc.storage.watch import EventLog
 
 
 class MemoryStore(StoreBase):
@@ -57,15 +63,7 @@ class MemoryStore(StoreBase):
 
     def _check_revision(self, revision: int) -> int:
         self._check_open()
-        if revision <= 0:
-            return self._rev
-        if revision > self._rev:
-            raise FutureRevisionError(
-                f"required revision {revision} is a future revision (current {self._rev})"
-            )
-        if revision < self._compacted:
-            raise CompactedError(revision, self._compacted)
-        return revision
+        return resolve_revision(revision, self._rev, self._compacted)
 
     async def get(self, key: str, *, revision: int = 0) -> KeyValue | None:
         return self._at(key, self._check_revision(revision))
@@ -95,9 +93,6 @@ class MemoryStore(StoreBase):
 
     async def current_revision(self) -> int:
         return self._rev
-
-    async def compacted_revision(self) -> int:
-        return self._compacted
 
     # -- writes -------------------------------------------------------------------------------
 
@@ -131,10 +126,6 @@ class MemoryStore(StoreBase):
 
     # -- watch --------------------------------------------------------------------------------
 
-    def watch(self, prefix: str, *, start_revision: int) -> Watcher:
-        self._check_open()
-        return Watcher(self._log, prefix, start_revision, self._history, lambda: self._compacted)
-
     async def _history(
         self, prefix: str, from_rev: int, max_revs: int
     ) -> tuple[builtins.list[WatchEvent], int]:
@@ -148,12 +139,7 @@ class MemoryStore(StoreBase):
 
     async def compact(self, revision: int) -> None:
         self._check_open()
-        if revision > self._rev:
-            raise FutureRevisionError(
-                f"required revision {revision} is a future revision (current {self._rev})"
-            )
-        if revision <= self._compacted:
-            raise CompactedError(revision, self._compacted)
+        check_compaction(revision, self._rev, self._compacted)
         # Keep every version at or after `revision`, plus the one live at `revision` if it is no
         # tombstone; that keeps reads at `revision` and all later history intact.
         dead: builtins.list[str] = []
@@ -184,10 +170,6 @@ class MemoryStore(StoreBase):
             "watchers": self._log.watchers,
             "keys": len(self._keys),
         }
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StoreError("store is closed")
 
     async def close(self) -> None:
         self._closed = True

@@ -46,16 +46,23 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubesvc.storage._base import StoreBase, apply_op, check_ops, compare_holds, prefix_end
+from kubesvc.storage._base import (
+    StoreBase,
+    apply_op,
+    check_compaction,
+    check_ops,
+    compare_holds,
+    prefix_end,
+    resolve_revision,
+)
 from kubesvc.storage.interface import (
     CompactedError,
     Compare,
-    FutureRevisionError,
     KeyValue,
     ListResult,
     Op,
@@ -63,7 +70,7 @@ from kubesvc.storage.interface import (
     TxnResult,
     WatchEvent,
 )
-from kubesvc.storage.watch import EventLog, Watcher
+from kubesvc.storage.watch import EventLog
 
 log = logging.getLogger(__name__)
 
@@ -235,15 +242,7 @@ class SQLiteStore(StoreBase):
     @classmethod
     def _resolve_revision(cls, conn: sqlite3.Connection, revision: int) -> int:
         current, compacted = cls._meta(conn)
-        if revision <= 0:
-            return current
-        if revision > current:
-            raise FutureRevisionError(
-                f"required revision {revision} is a future revision (current {current})"
-            )
-        if revision < compacted:
-            raise CompactedError(revision, compacted)
-        return revision
+        return resolve_revision(revision, current, compacted)
 
     @classmethod
     def _get_sync(cls, conn: sqlite3.Connection, key: str, revision: int) -> KeyValue | None:
@@ -331,13 +330,6 @@ class SQLiteStore(StoreBase):
     async def current_revision(self) -> int:
         return self._log.last_rev
 
-    async def compacted_revision(self) -> int:
-        return self._compacted
-
-    def watch(self, prefix: str, *, start_revision: int) -> Watcher:
-        self._check_open()
-        return Watcher(self._log, prefix, start_revision, self._history, lambda: self._compacted)
-
     # -- writes -------------------------------------------------------------------------------
 
     async def txn(self, compares: Sequence[Compare], ops: Sequence[Op]) -> TxnResult:
@@ -424,19 +416,9 @@ class SQLiteStore(StoreBase):
         self._log.trim_below(revision)
 
     def _start_compaction(self, conn: sqlite3.Connection, revision: int) -> None:
-        if revision > self._wrev:
-            raise FutureRevisionError(
-                f"required revision {revision} is a future revision (current {self._wrev})"
-            )
-        if revision <= self._wcompacted:
-            raise CompactedError(revision, self._wcompacted)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        check_compaction(revision, self._wrev, self._wcompacted)
+        with _write_transaction(conn):
             conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('compacted', ?)", (revision,))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         self._wcompacted = revision
         self._stats.compactions += 1
 
@@ -445,18 +427,13 @@ class SQLiteStore(StoreBase):
         needs: every version below `target` that a newer version below `target` supersedes, and
         tombstones below `target`.  A key not written since the previous compaction has nothing
         to clean, so sweeping the revisions [previous target, target) in chunks covers all."""
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _write_transaction(conn):
             cur = conn.execute(
                 "DELETE FROM kv WHERE key IN (SELECT DISTINCT key FROM kv WHERE mod_rev >= ? AND mod_rev < ?) "
                 "AND mod_rev < ? AND (version = 0 OR mod_rev < "
                 "(SELECT max(k2.mod_rev) FROM kv AS k2 WHERE k2.key = kv.key AND k2.mod_rev < ?))",
                 (lo, hi, target, target),
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         self._stats.deleted_rows += max(cur.rowcount, 0)
 
     def _commit_txns(self, conn: sqlite3.Connection, txns: builtins.list[_Txn]) -> None:
@@ -556,10 +533,6 @@ class SQLiteStore(StoreBase):
             "watchers": self._log.watchers,
         }
 
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StoreError("store is closed")
-
     async def close(self) -> None:
         if self._closed:
             return
@@ -574,6 +547,18 @@ class SQLiteStore(StoreBase):
             self._rconns.clear()
         self._log.close()
         os.close(self._lock_fd)
+
+
+@contextlib.contextmanager
+def _write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back when the body (or the commit) fails."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _lock_data_dir(path: str, timeout_s: float) -> int:

@@ -32,6 +32,7 @@ from kubesvc.api.validation.meta import (
     validate_object_meta_update,
     validate_path_segment_name,
 )
+from kubesvc.api.validation.zerovalues import as_map, as_str
 
 Obj = Mapping[str, Any]
 CreateFn = Callable[[Obj], ErrorList]
@@ -104,17 +105,14 @@ _STATUS: Final[dict[tuple[str, str], UpdateFn]] = {
 
 
 def _key(obj: Obj) -> tuple[str, str]:
-    api_version = obj.get("apiVersion")
-    kind = obj.get("kind")
-    return (api_version if isinstance(api_version, str) else "", kind if isinstance(kind, str) else "")
+    return as_str(obj.get("apiVersion")), as_str(obj.get("kind"))
 
 
 def _namespaced(obj: Obj) -> bool:
     known = NAMESPACED.get(_key(obj))
     if known is not None:
         return known
-    meta = obj.get("metadata")
-    return isinstance(meta, Mapping) and bool(meta.get("namespace"))
+    return bool(_meta(obj).get("namespace"))
 
 
 def _common_create(obj: Obj) -> ErrorList:
@@ -130,8 +128,7 @@ def _common_update(new: Obj, old: Obj) -> ErrorList:
 
 
 def _meta(obj: Obj) -> Obj:
-    meta = obj.get("metadata")
-    return meta if isinstance(meta, Mapping) else {}
+    return as_map(obj.get("metadata"))
 
 
 def validate(obj: Obj, old: Obj | None = None) -> ErrorList:

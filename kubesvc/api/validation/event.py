@@ -39,42 +39,41 @@ def _blen(value: str) -> int:
     return len(value.encode())
 
 
+# internal field -> (its core/v1 name, its events.k8s.io/v1 name), for the fields renamed
+_RENAMED: Final = {
+    "involvedObject": ("involvedObject", "regarding"),
+    "message": ("message", "note"),
+    "source": ("source", "deprecatedSource"),
+    "firstTimestamp": ("firstTimestamp", "deprecatedFirstTimestamp"),
+    "lastTimestamp": ("lastTimestamp", "deprecatedLastTimestamp"),
+    "count": ("count", "deprecatedCount"),
+    "reportingController": ("reportingComponent", "reportingController"),
+}
+
+
 def internal_event(event: Obj) -> dict[str, Any]:
     """The event under internal field names, whichever API version it came in."""
-    if as_str(event.get("apiVersion")) == EVENTS_V1:
-        return {
-            "metadata": as_map(event.get("metadata")),
-            "involvedObject": as_map(event.get("regarding")),
-            "reason": as_str(event.get("reason")),
-            "message": as_str(event.get("note")),
-            "source": as_map(event.get("deprecatedSource")),
-            "firstTimestamp": event.get("deprecatedFirstTimestamp"),
-            "lastTimestamp": event.get("deprecatedLastTimestamp"),
-            "count": event.get("deprecatedCount") or 0,
-            "type": as_str(event.get("type")),
-            "eventTime": event.get("eventTime"),
-            "series": event.get("series"),
-            "action": as_str(event.get("action")),
-            "related": event.get("related"),
-            "reportingController": as_str(event.get("reportingController")),
-            "reportingInstance": as_str(event.get("reportingInstance")),
-        }
+    version = 1 if as_str(event.get("apiVersion")) == EVENTS_V1 else 0
+
+    def get(name: str) -> Any:
+        return event.get(_RENAMED[name][version] if name in _RENAMED else name)
+
     return {
-        "metadata": as_map(event.get("metadata")),
-        "involvedObject": as_map(event.get("involvedObject")),
-        "reason": as_str(event.get("reason")),
-        "message": as_str(event.get("message")),
-        "source": as_map(event.get("source")),
-        "firstTimestamp": event.get("firstTimestamp"),
-        "lastTimestamp": event.get("lastTimestamp"),
-        "count": event.get("count") or 0,
-        "type": as_str(event.get("type")),
-        "eventTime": event.get("eventTime"),
-        "series": event.get("series"),
-        "action": as_str(event.get("action")),
-        "related": event.get("related"),
-        "reportingController": as_str(event.get("reportingComponent")),
-        "reportingInstance": as_str(event.get("reportingInstance")),
+        "metadata": as_map(get("metadata")),
+        "involvedObject": as_map(get("involvedObject")),
+        "reason": as_str(get("reason")),
+        "message": as_str(get("message")),
+        "source": as_map(get("source")),
+        "firstTimestamp": get("firstTimestamp"),
+        "lastTimestamp": get("lastTimestamp"),
+        "count": get("count") or 0,
+        "type": as_str(get("type")),
+        "eventTime": get("eventTime"),
+        "series": get("series"),
+        "action": as_str(get("action")),
+        "related": get("related"),
+        "reportingController": as_str(get("reportingController")),
+        "reportingInstance": as_str(get("reportingInstance")),
     }
 
 

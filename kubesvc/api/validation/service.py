@@ -54,7 +54,7 @@ from kubesvc.api.validation.names import (
     validate_qualified_name,
 )
 from kubesvc.api.validation.ports import validate_port_protocol
-from kubesvc.api.validation.zerovalues import as_int, as_str
+from kubesvc.api.validation.zerovalues import as_int, as_map, as_str
 
 Obj = Mapping[str, Any]
 
@@ -122,8 +122,7 @@ def _service_port_key(protocol: str, port: int) -> GoValue:
 
 
 def _spec(svc: Obj) -> Obj:
-    spec = svc.get("spec")
-    return spec if isinstance(spec, Mapping) else {}
+    return as_map(svc.get("spec"))
 
 
 def _list(value: Any) -> list[Any]:
@@ -131,7 +130,7 @@ def _list(value: Any) -> list[Any]:
 
 
 def _ports(spec: Obj) -> list[Obj]:
-    return [p if isinstance(p, Mapping) else {} for p in _list(spec.get("ports"))]
+    return [as_map(p) for p in _list(spec.get("ports"))]
 
 
 def is_headless_service(svc: Obj | None) -> bool:
@@ -165,12 +164,10 @@ def _is_ipv6(value: str) -> bool:
 
 def validate_service(svc: Obj) -> ErrorList:
     """ValidateService: the whole object as it would be stored."""
-    meta = svc.get("metadata")
-    meta = meta if isinstance(meta, Mapping) else {}
+    meta = _meta(svc)
     errs = validate_object_meta(meta, namespaced=True, name_fn=name_is_dns1035_label, fld=_METADATA)
 
-    annotations = meta.get("annotations")
-    annotations = annotations if isinstance(annotations, Mapping) else {}
+    annotations = as_map(meta.get("annotations"))
     if (
         ANNOTATION_TOPOLOGY_MODE in annotations
         and DEPRECATED_ANNOTATION_TOPOLOGY_AWARE_HINTS in annotations
@@ -223,9 +220,7 @@ def validate_service(svc: Obj) -> ErrorList:
 
     selector = spec.get("selector")
     if selector is not None:
-        errs.extend(
-            validate_labels(selector if isinstance(selector, Mapping) else {}, _SPEC.child("selector"))
-        )
+        errs.extend(validate_labels(as_map(selector), _SPEC.child("selector")))
 
     affinity = as_str(spec.get("sessionAffinity"))
     if not affinity:
@@ -568,8 +563,7 @@ def validate_service_update(new: Obj, old: Obj) -> ErrorList:
 
 
 def _meta(obj: Obj) -> Obj:
-    meta = obj.get("metadata")
-    return meta if isinstance(meta, Mapping) else {}
+    return as_map(obj.get("metadata"))
 
 
 def _validate_upgrade_downgrade_cluster_ips(old: Obj, new: Obj) -> ErrorList:
@@ -655,14 +649,8 @@ def _validate_upgrade_downgrade_ip_families(old: Obj, new: Obj) -> ErrorList:
 def validate_service_status_update(new: Obj, old: Obj) -> ErrorList:
     """ValidateServiceStatusUpdate: metadata and status.loadBalancer (the spec is the old one)."""
     errs = validate_object_meta_update(_meta(new), _meta(old), _METADATA)
-    status = new.get("status")
-    status = status if isinstance(status, Mapping) else {}
-    lb = status.get("loadBalancer")
-    errs.extend(
-        validate_load_balancer_status(
-            lb if isinstance(lb, Mapping) else {}, path("status", "loadBalancer"), _spec(new)
-        )
-    )
+    lb = as_map(as_map(new.get("status")).get("loadBalancer"))
+    errs.extend(validate_load_balancer_status(lb, path("status", "loadBalancer"), _spec(new)))
     return errs
 
 
@@ -674,7 +662,7 @@ def validate_load_balancer_status(status: Obj, fld: FieldPath, spec: Obj) -> Err
     if spec.get("type") != "LoadBalancer" and ingress:
         return [forbidden(ingress_fld, "may only be used when `spec.type` is 'LoadBalancer'")]
     for i, raw in enumerate(ingress):
-        ing = raw if isinstance(raw, Mapping) else {}
+        ing = as_map(raw)
         idx = ingress_fld.index(i)
         ip = as_str(ing.get("ip"))
         if ip:
@@ -702,8 +690,7 @@ def validate_load_balancer_status(status: Obj, fld: FieldPath, spec: Obj) -> Err
 def service_warnings(new: Obj, old: Obj | None = None) -> list[str]:
     """pkg/api/service `GetWarningsForService`, for create and update alike (`old` is unused)."""
     meta = _meta(new)
-    annotations = meta.get("annotations")
-    annotations = annotations if isinstance(annotations, Mapping) else {}
+    annotations = as_map(meta.get("annotations"))
     spec = _spec(new)
     svc_type = spec.get("type")
     cluster_ip = as_str(spec.get("clusterIP"))

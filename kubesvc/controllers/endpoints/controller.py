@@ -29,12 +29,8 @@ from kubesvc.client.errors import ApiError, ForbiddenError, NotFoundError
 from kubesvc.client.informer import Informer, InformerFactory
 from kubesvc.client.rest import RestClient
 from kubesvc.controllers.endpoints.reconciler import LEADER_ANNOTATION, plan_endpoints
-from kubesvc.controllers.endpointslice.indexes import (
-    add_pod_indexes,
-    pods_selected_by,
-    service_keys_for_labels,
-)
-from kubesvc.controllers.endpointslice.podchange import services_for_pod_update
+from kubesvc.controllers.endpointslice.indexes import add_pod_indexes, pods_selected_by
+from kubesvc.controllers.endpointslice.podchange import queue_services_on_events
 from kubesvc.controllers.endpointslice.pods import meta, selector_of, spec
 from kubesvc.controllers.endpointslice.triggertime import TriggerTimeTracker
 from kubesvc.controllers.runtime import Controller, EventRecorder
@@ -64,17 +60,11 @@ class EndpointsController(Controller):
         self.services = services
         self.pods = pods
         self.endpoints = endpoints
-        self.batch_period = endpoint_updates_batch_period
         self.recorder = recorder or EventRecorder(client, "endpoint-controller")
         self.trigger_times = TriggerTimeTracker()
         self._stale_rv: dict[str, str] = {}
         add_pod_indexes(pods.store)
-        services.add_handler(
-            on_add=self._on_service,
-            on_update=lambda old, new: self._on_service(new),
-            on_delete=self._on_service,
-        )
-        pods.add_handler(on_add=self._on_pod, on_update=self._on_pod_update, on_delete=self._on_pod)
+        queue_services_on_events(self.queue, services, pods, batch_period=endpoint_updates_batch_period)
         endpoints.add_handler(on_delete=lambda ep: self.queue.add(object_key(ep)))
 
     @classmethod
@@ -93,24 +83,6 @@ class EndpointsController(Controller):
             if LEADER_ANNOTATION in (meta(ep).get("annotations") or {}):
                 continue
             self.queue.add(object_key(ep))
-
-    def _enqueue_batched(self, key: str) -> None:
-        if self.batch_period > 0:
-            self.queue.add_after(key, self.batch_period)
-        else:
-            self.queue.add(key)
-
-    def _on_service(self, svc: Obj) -> None:
-        self.queue.add(object_key(svc))
-
-    def _on_pod(self, pod: Obj) -> None:
-        m = meta(pod)
-        for key in service_keys_for_labels(self.services.store, m.get("namespace", ""), m.get("labels")):
-            self._enqueue_batched(key)
-
-    def _on_pod_update(self, old: Obj, new: Obj) -> None:
-        for key in services_for_pod_update(self.services.store, old, new):
-            self._enqueue_batched(key)
 
     async def sync(self, key: str) -> None:
         namespace, name = split_key(key)
@@ -145,10 +117,8 @@ class EndpointsController(Controller):
                 if old_rv and meta(updated).get("resourceVersion") != old_rv:
                     self._stale_rv[key] = old_rv
         except ApiError as exc:
-            terminating = any(
-                c.get("type") == "NamespaceTerminating" for c in exc.details.get("causes") or ()
-            )
-            if plan.action == "create" and isinstance(exc, ForbiddenError) and terminating:
+            terminating = isinstance(exc, ForbiddenError) and exc.has_cause("NamespaceTerminating")
+            if plan.action == "create" and terminating:
                 return  # the namespace is going away: creates will keep failing
             if plan.action == "create":
                 reason, message = (

@@ -41,10 +41,9 @@ from kubesvc.controllers.endpointslice.indexes import (
     add_pod_indexes,
     add_slice_indexes,
     pods_selected_by,
-    service_keys_for_labels,
     slices_of_service,
 )
-from kubesvc.controllers.endpointslice.podchange import services_for_pod_update
+from kubesvc.controllers.endpointslice.podchange import queue_services_on_events
 from kubesvc.controllers.endpointslice.pods import meta, selector_of, spec
 from kubesvc.controllers.endpointslice.reconciler import (
     CONTROLLER_NAME,
@@ -98,10 +97,6 @@ class _NodeView(Mapping[str, Obj]):
         return len(self._store)
 
 
-def _has_cause(exc: ApiError, cause_type: str) -> bool:
-    return any(c.get("type") == cause_type for c in exc.details.get("causes") or ())
-
-
 class EndpointSliceController(Controller):
     name = "endpointslice"
 
@@ -141,12 +136,7 @@ class EndpointSliceController(Controller):
         self._memos: dict[str, dict[str, Any]] = {}  # service key -> plan_slices memo
         add_pod_indexes(pods.store)
         add_slice_indexes(slices.store)
-        services.add_handler(
-            on_add=self._on_service,
-            on_update=lambda old, new: self._on_service(new),
-            on_delete=self._on_service,
-        )
-        pods.add_handler(on_add=self._on_pod, on_update=self._on_pod_update, on_delete=self._on_pod)
+        queue_services_on_events(self.queue, services, pods, batch_period=endpoint_updates_batch_period)
         slices.add_handler(
             on_add=self._on_slice_add, on_update=self._on_slice_update, on_delete=self._on_slice_delete
         )
@@ -165,25 +155,6 @@ class EndpointSliceController(Controller):
         )
 
     # -- event handlers ----------------------------------------------------------------------
-
-    def _enqueue_batched(self, key: str) -> None:
-        if self.batch_period > 0:
-            self.queue.add_after(key, self.batch_period)
-        else:
-            self.queue.add(key)
-
-    def _on_service(self, svc: Obj) -> None:
-        m = meta(svc)
-        self.queue.add(f"{m.get('namespace', '')}/{m.get('name', '')}")
-
-    def _on_pod(self, pod: Obj) -> None:
-        m = meta(pod)
-        for key in service_keys_for_labels(self.services.store, m.get("namespace", ""), m.get("labels")):
-            self._enqueue_batched(key)
-
-    def _on_pod_update(self, old: Obj, new: Obj) -> None:
-        for key in services_for_pod_update(self.services.store, old, new):
-            self._enqueue_batched(key)
 
     def _queue_for_slice(self, slice_: Obj) -> None:
         m = meta(slice_)
@@ -281,7 +252,7 @@ class EndpointSliceController(Controller):
             try:
                 created = await self.client.create(ENDPOINT_SLICES, s, namespace=ns)
             except ApiError as exc:
-                if _has_cause(exc, "NamespaceTerminating"):
+                if exc.has_cause("NamespaceTerminating"):
                     return
                 raise SyncError(f"failed to create EndpointSlice for Service {ns}/{svc_name}: {exc}") from exc
             SLICE_CHANGES.labels("create").inc()

@@ -1,13 +1,20 @@
-"""Which Services a Pod event concerns (upstream GetPodUpdateProjectionKey / podEndpointsChanged)."""
+"""Which Services a Pod event concerns (upstream GetPodUpdateProjectionKey / podEndpointsChanged).
+
+`queue_services_on_events` wires this into the Endpoints and EndpointSlice controllers alike.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubesvc.client.cache import Indexer
+from kubesvc.client.cache import Indexer, object_key
 from kubesvc.controllers.endpointslice.indexes import service_keys_for_labels
 from kubesvc.controllers.endpointslice.pods import is_pod_ready, meta, spec, status
+
+if TYPE_CHECKING:
+    from kubesvc.client.informer import Informer
+    from kubesvc.client.workqueue import WorkQueue
 
 
 def _ips(pod: Mapping[str, Any]) -> list[str]:
@@ -43,3 +50,34 @@ def services_for_pod_update(services: Indexer, old: Mapping[str, Any], new: Mapp
     if pod_changed:
         return current | previous
     return current ^ previous
+
+
+def queue_services_on_events(
+    queue: WorkQueue[str], services: Informer, pods: Informer, *, batch_period: float
+) -> None:
+    """Queue a Service's key on its own events, and the keys of the Services a Pod event concerns.
+
+    Pod-driven keys wait `batch_period` seconds when it is positive (upstream's
+    endpointUpdatesBatchPeriod), so that a burst of Pod changes makes one sync.
+    """
+
+    def on_service(svc: Mapping[str, Any]) -> None:
+        queue.add(object_key(svc))
+
+    def enqueue_batched(key: str) -> None:
+        if batch_period > 0:
+            queue.add_after(key, batch_period)
+        else:
+            queue.add(key)
+
+    def on_pod(pod: Mapping[str, Any]) -> None:
+        m = meta(pod)
+        for key in service_keys_for_labels(services.store, m.get("namespace", ""), m.get("labels")):
+            enqueue_batched(key)
+
+    def on_pod_update(old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+        for key in services_for_pod_update(services.store, old, new):
+            enqueue_batched(key)
+
+    services.add_handler(on_add=on_service, on_update=lambda old, new: on_service(new), on_delete=on_service)
+    pods.add_handler(on_add=on_pod, on_update=on_pod_update, on_delete=on_pod)

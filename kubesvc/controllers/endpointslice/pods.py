@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 Obj = dict[str, Any]
@@ -112,17 +112,6 @@ def selector_of(service: Mapping[str, Any]) -> dict[str, str] | None:
 def selector_matches(selector: Mapping[str, str], labels: Mapping[str, str] | None) -> bool:
     labels = labels or {}
     return all(labels.get(k) == v for k, v in selector.items())
-
-
-def select_pods(service: Mapping[str, Any], pods: Iterable[Obj]) -> list[Obj]:
-    """Pods in the Service's namespace matched by its selector ([] when it has none)."""
-    sel = selector_of(service)
-    if sel is None:
-        return []
-    ns = meta(service).get("namespace")
-    return [
-        p for p in pods if meta(p).get("namespace") == ns and selector_matches(sel, meta(p).get("labels"))
-    ]
 
 
 @functools.lru_cache(maxsize=1 << 17)
