@@ -82,7 +82,11 @@ def _address_for(service: Mapping[str, Any], pod: Mapping[str, Any]) -> Obj | No
     addr: Obj = {"ip": ip}
     if should_set_hostname(pod, service):
         addr["hostname"] = spec(pod)["hostname"]
-    addr["nodeName"] = spec(pod).get("nodeName", "")
+    # Upstream points nodeName at the Pod's (possibly empty) spec.nodeName, which validation then
+    # rejects for an unscheduled Pod that somehow has an IP; we leave it out instead, so one such
+    # Pod cannot block the whole Endpoints object.
+    if spec(pod).get("nodeName"):
+        addr["nodeName"] = spec(pod)["nodeName"]
     ref: Obj = {"kind": "Pod", "namespace": pm.get("namespace", ""), "name": pm.get("name", "")}
     if pm.get("uid"):
         ref["uid"] = pm["uid"]

@@ -234,3 +234,19 @@ def test_over_capacity_annotation_appears_and_disappears() -> None:
     assert plan.action == "update" and plan.endpoints is not None
     assert ANNOTATION_OVER_CAPACITY not in plan.endpoints["metadata"].get("annotations", {})
     assert count_addresses(plan.endpoints["subsets"]) == 1000
+
+
+def test_unscheduled_pod_with_an_ip_gets_no_empty_node_name() -> None:
+    """An empty nodeName would make the whole Endpoints object invalid (422) and stall it."""
+    from kubesvc.api.validation import validate
+
+    lonely = make_pod("lonely", set_pod_ips("10.0.0.9"), set_pod_ready(True))
+    lonely["metadata"]["uid"] = "uid-lonely"
+    placed = pod("placed", "10.0.0.8")
+    subsets = build_subsets(service(), [lonely, placed])
+    addresses = subsets[0]["addresses"]
+    assert [a["ip"] for a in addresses] == ["10.0.0.8", "10.0.0.9"]
+    assert "nodeName" not in addresses[1] and addresses[0]["nodeName"] == "n1"
+    endpoints = {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "web", "namespace": "default"},
+                 "subsets": subsets}  # fmt: skip
+    assert validate(endpoints) == []
