@@ -8,7 +8,7 @@ Against a real apiserver on loopback (started here unless --kubeconfig is given)
 1. starts `python -m kubesvc controller-manager --leader-elect=false` (all controllers) on the
    empty cluster and reads its resident memory once its caches are synced (baseline), then stops it;
 2. creates S Services, each selecting P ready Pods on one Node (status written through the status
-   subresource), in a namespace of its own;
+   subresource), spread over `--namespaces` namespaces (default 100);
 3. starts the manager again (it LISTs everything, as after a restart or a leader change), waits
    until the controllers have caught up (every Service's slice written with all its endpoints,
    work queues empty, per /metrics) and prints the manager's resident set (VmRSS), its peak
@@ -39,7 +39,7 @@ from kubesvc.api.scheme import ENDPOINT_SLICES, NAMESPACES, NODES, PODS, SERVICE
 from kubesvc.client.errors import AlreadyExistsError  # noqa: E402
 from kubesvc.client.rest import RestClient  # noqa: E402
 
-NS = "bench-cm"
+NS = "bench-cm"  # namespaces are NS-0, NS-1, ... (see --namespaces)
 Obj = dict[str, Any]
 
 
@@ -64,7 +64,8 @@ def pod_ip(i: int) -> str:
 
 
 async def metrics(port: int) -> dict[str, float]:
-    async with aiohttp.ClientSession() as s, s.get(f"http://127.0.0.1:{port}/metrics") as r:
+    timeout = aiohttp.ClientTimeout(total=3600)  # a manager busy with its initial LIST answers late
+    async with aiohttp.ClientSession(timeout=timeout) as s, s.get(f"http://127.0.0.1:{port}/metrics") as r:
         text = await r.text()
     out: dict[str, float] = {}
     for line in text.splitlines():
@@ -75,10 +76,15 @@ async def metrics(port: int) -> dict[str, float]:
     return out
 
 
-async def populate(client: RestClient, services: int, per_service: int) -> None:
+def ns_of(svc: int, services: int, namespaces: int) -> str:
+    return f"{NS}-{svc * namespaces // services}"
+
+
+async def populate(client: RestClient, services: int, per_service: int, namespaces: int) -> None:
     sem = asyncio.Semaphore(64)
 
     async def one_pod(i: int, svc: int) -> None:
+        ns = ns_of(svc, services, namespaces)
         async with sem:
             name = f"p-{i}"
             await client.create(
@@ -89,7 +95,7 @@ async def populate(client: RestClient, services: int, per_service: int) -> None:
                     "metadata": {"name": name, "labels": {"app": f"s-{svc}"}},
                     "spec": {"nodeName": "bench-node", "containers": [{"name": "c", "image": "busybox"}]},
                 },
-                namespace=NS,
+                namespace=ns,
             )
             await client.patch(
                 PODS,
@@ -102,7 +108,7 @@ async def populate(client: RestClient, services: int, per_service: int) -> None:
                         "conditions": [{"type": "Ready", "status": "True"}],
                     }
                 },
-                namespace=NS,
+                namespace=ns,
                 subresource="status",
             )
 
@@ -116,7 +122,7 @@ async def populate(client: RestClient, services: int, per_service: int) -> None:
                     "metadata": {"name": f"s-{svc}"},
                     "spec": {"selector": {"app": f"s-{svc}"}, "ports": [{"port": 80, "protocol": "TCP"}]},
                 },
-                namespace=NS,
+                namespace=ns_of(svc, services, namespaces),
             )
 
     with contextlib.suppress(AlreadyExistsError):
@@ -182,7 +188,10 @@ async def wait_synced(port: int) -> None:
 
 async def run(args: argparse.Namespace, kubeconfig: str) -> None:
     client = RestClient.from_kubeconfig(kubeconfig)
-    await client.create(NAMESPACES, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
+    for n in range(args.namespaces):
+        await client.create(
+            NAMESPACES, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"{NS}-{n}"}}
+        )
     try:
         port = free_port()
         proc = start_manager(kubeconfig, args.controllers, port)
@@ -196,19 +205,18 @@ async def run(args: argparse.Namespace, kubeconfig: str) -> None:
 
         # The objects are written first and the manager started afterwards: it LISTs them, as
         # after a restart or a leader change (a watch that lags under write load cannot skew this).
-        await populate(client, args.services, args.pods_per_service)
+        await populate(client, args.services, args.pods_per_service, args.namespaces)
         port = free_port()
         start = time.perf_counter()
         proc = start_manager(kubeconfig, args.controllers, port)
         try:
             await wait_synced(port)
-            print(f"caches synced {time.perf_counter() - start:.1f}s after start")
             while True:
                 m = await metrics(port)
                 slices = m.get('kubesvc_controller_manager_informer_objects{resource="endpointslices"}', 0)
                 depth = sum(v for k, v in m.items() if k.startswith("kubesvc_workqueue_depth"))
-                if slices >= args.services and depth == 0:
-                    items = (await client.list(ENDPOINT_SLICES, namespace=NS))["items"]
+                if slices >= args.services + 1 and depth == 0:  # + the `kubernetes` slice
+                    items = (await client.list(ENDPOINT_SLICES))["items"]
                     if (
                         sum(len(s.get("endpoints") or []) for s in items)
                         >= args.services * args.pods_per_service
@@ -216,7 +224,11 @@ async def run(args: argparse.Namespace, kubeconfig: str) -> None:
                         break
                 await asyncio.sleep(0.5)
             print(f"every Service has its slice {time.perf_counter() - start:.1f}s after start")
-            all_slices = (await client.list(ENDPOINT_SLICES, namespace=NS))["items"]
+            all_slices = [
+                x
+                for x in (await client.list(ENDPOINT_SLICES))["items"]
+                if x["metadata"]["namespace"].startswith(NS)
+            ]
             n_endpoints = sum(len(s.get("endpoints") or []) for s in all_slices)
             mem = proc_memory(proc.pid)
         finally:
@@ -240,6 +252,12 @@ def main() -> None:
     p.add_argument("--backend", default="memory", choices=["memory", "sqlite"])
     p.add_argument("--kubeconfig", default=None)
     p.add_argument("--controllers", default="*", help="passed to --controllers (default: all)")
+    p.add_argument(
+        "--namespaces",
+        type=int,
+        default=100,
+        help="spread the Services over this many namespaces (default 100: 100 Services each)",
+    )
     args = p.parse_args()
     if args.kubeconfig:
         asyncio.run(run(args, args.kubeconfig))

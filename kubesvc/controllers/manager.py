@@ -62,6 +62,7 @@ from kubesvc.controllers.runtime import Controller, EventRecorder
 log = logging.getLogger("kubesvc.controller-manager")
 
 COMPONENT = "kubesvc-controller-manager"
+LIST_PAGE_SIZE = 500
 MAX_ENDPOINTS_PER_SLICE_LIMIT = 1000
 
 # canonical name -> accepted aliases
@@ -225,7 +226,7 @@ def slim_pod(pod: dict[str, Any]) -> dict[str, Any]:
 
 class TrimmingInformerFactory(InformerFactory):
     """The shared informer factory of the controller-manager: every informer drops managedFields,
-    and Pods are slimmed to what the controllers read."""
+    Pods are slimmed to what the controllers read, and lists are paginated."""
 
     def informer(
         self,
@@ -236,13 +237,18 @@ class TrimmingInformerFactory(InformerFactory):
         field_selector: str | None = None,
         transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> Informer:
-        return super().informer(
+        inf = super().informer(
             info,
             namespace=namespace,
             label_selector=label_selector,
             field_selector=field_selector,
             transform=transform or (slim_pod if info == PODS else trim_managed_fields),
         )
+        # list in pages, as client-go's reflector does (500 per page): one 100,000-Pod response
+        # would be decoded whole, and its peak would stay in the process
+        if inf.page_size is None:
+            inf.page_size = LIST_PAGE_SIZE
+        return inf
 
 
 def build_controllers(
