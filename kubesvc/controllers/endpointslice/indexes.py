@@ -1,7 +1,11 @@
-"""Cache indexes the endpoint controllers share: Pods by label pair, slices by Service.
+"""Cache indexes the endpoint controllers share: Pods by label pair, Services by one selector
+pair, slices by Service.
 
 `pods_selected_by(pods, service)` looks up the smallest label-pair bucket of the Service's
 selector and filters it, so a sync costs O(matching pods), not O(pods in the namespace).
+`service_keys_for_labels(services, ns, labels)` goes the other way: every Service is indexed
+under one pair of its selector (the smallest key), which a matching Pod must carry, so a Pod
+event costs O(the Pod's labels + candidate Services), not O(Services in the namespace).
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kubesvc.client.cache import NAMESPACE_INDEX, Indexer, ensure_index
+from kubesvc.client.cache import Indexer, ensure_index
 from kubesvc.controllers.endpointslice.pods import meta, selector_matches, selector_of, spec
 from kubesvc.controllers.endpointslice.reconciler import LABEL_SERVICE_NAME
 
@@ -17,6 +21,7 @@ Obj = dict[str, Any]
 
 POD_LABEL_INDEX = "kubesvc.io/pod-label"
 SLICE_SERVICE_INDEX = "kubesvc.io/slice-service"
+SERVICE_SELECTOR_INDEX = "kubesvc.io/service-selector-pair"
 
 
 def _pod_label_values(pod: Obj) -> list[str]:
@@ -29,6 +34,14 @@ def _slice_service(slice_: Obj) -> list[str]:
     m = meta(slice_)
     name = (m.get("labels") or {}).get(LABEL_SERVICE_NAME)
     return [f"{m.get('namespace', '')}/{name}"] if name else []
+
+
+def _service_selector_pair(svc: Obj) -> list[str]:
+    sel = spec(svc).get("selector")
+    if not sel:  # nil selector: selects nothing (an empty one is not kept by the API)
+        return []
+    k = min(sel)
+    return [f"{meta(svc).get('namespace', '')}\x00{k}\x00{sel[k]}"]
 
 
 def add_pod_indexes(pods: Indexer) -> None:
@@ -66,11 +79,10 @@ def slices_of_service(slices: Indexer, namespace: str, name: str) -> list[Obj]:
 
 def service_keys_for_labels(services: Indexer, namespace: str, labels: Mapping[str, str] | None) -> set[str]:
     """Keys of the Services in `namespace` whose (non-nil) selector matches `labels`."""
+    ensure_index(services, SERVICE_SELECTOR_INDEX, _service_selector_pair)
     keys = set()
-    for svc in services.by_index(NAMESPACE_INDEX, namespace):
-        sel = spec(svc).get("selector")
-        if not sel:  # nil selector: selects nothing (an empty one is not kept by the API)
-            continue
-        if selector_matches(sel, labels):
-            keys.add(f"{namespace}/{meta(svc).get('name', '')}")
+    for k, v in (labels or {}).items():
+        for svc in services.by_index(SERVICE_SELECTOR_INDEX, f"{namespace}\x00{k}\x00{v}"):
+            if selector_matches(spec(svc)["selector"], labels):
+                keys.add(f"{namespace}/{meta(svc).get('name', '')}")
     return keys
