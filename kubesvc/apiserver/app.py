@@ -64,6 +64,10 @@ class InstrumentedStore:
     def __init__(self, inner: Store, metrics: Metrics) -> None:
         self.inner = inner
         self.h = metrics.storage_latency
+        self._metrics = metrics
+
+    def _observe(self, op: str, key: str, elapsed: float) -> None:
+        self._metrics.child(self.h, op, self._type(key)).observe(elapsed)
 
     @staticmethod
     def _type(key: str) -> str:
@@ -75,7 +79,7 @@ class InstrumentedStore:
         try:
             return await self.inner.get(key, revision=revision)
         finally:
-            self.h.labels("get", self._type(key)).observe(time.perf_counter() - t)
+            self._observe("get", key, time.perf_counter() - t)
 
     async def list(
         self, prefix: str, *, revision: int = 0, limit: int = 0, start_after: str = ""
@@ -84,7 +88,7 @@ class InstrumentedStore:
         try:
             return await self.inner.list(prefix, revision=revision, limit=limit, start_after=start_after)
         finally:
-            self.h.labels("list", self._type(prefix)).observe(time.perf_counter() - t)
+            self._observe("list", prefix, time.perf_counter() - t)
 
     async def txn(self, compares: Sequence[Compare], ops: Sequence[Op]) -> TxnResult:
         t = time.perf_counter()
@@ -92,7 +96,7 @@ class InstrumentedStore:
             return await self.inner.txn(compares, ops)
         finally:
             key = ops[0].key if ops else (compares[0].key if compares else "")
-            self.h.labels("txn", self._type(key)).observe(time.perf_counter() - t)
+            self._observe("txn", key, time.perf_counter() - t)
 
     async def create(self, key: str, value: bytes) -> int:
         return await self.inner.create(key, value)
@@ -381,13 +385,12 @@ async def _middleware(
         verb = _METRIC_VERBS.get(ri.verb, ri.verb.upper())
         if ri.verb == "patch" and request.headers.get("Content-Type", "").startswith(neg.APPLY_PATCH):
             verb = "APPLY"
-        state.metrics.requests.labels(
-            verb, ri.group, ri.version, ri.resource, ri.subresource, str(resp.status)
-        ).inc()
+        m = state.metrics
+        m.child(m.requests, verb, ri.group, ri.version, ri.resource, ri.subresource, str(resp.status)).inc()
         if ri.verb != "watch":
-            state.metrics.latency.labels(verb, ri.group, ri.version, ri.resource, ri.subresource).observe(
-                elapsed
-            )
+            m.child(m.latency, verb, ri.group, ri.version, ri.resource, ri.subresource).observe(elapsed)
+    if not log.isEnabledFor(logging.INFO):
+        return resp  # the access log line below is only built when it is written
     user = request.get(USER)
     log.info(
         "request",

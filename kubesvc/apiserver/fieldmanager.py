@@ -29,6 +29,7 @@ for writes to `/status`).
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -98,24 +99,33 @@ def set_to_fields(paths: Iterable[Path]) -> dict[str, Any]:
     """Encode a field set as a FieldsV1 tree."""
     members = set(paths)
     root: dict[str, Any] = {}
+    nodes: dict[Path, dict[str, Any]] = {(): root}
+
+    def node_at(path: Path) -> dict[str, Any]:
+        node = nodes.get(path)
+        if node is None:
+            kind, text = path[-1]
+            node = nodes[path] = node_at(path[:-1]).setdefault(f"{kind}:{text}", {})
+        return node
+
+    member_nodes: list[dict[str, Any]] = []
     for path in sorted(members):
-        node = root
-        for kind, text in path:
-            node = node.setdefault(f"{kind}:{text}", {})
+        node = node_at(path)
+        if path:
+            member_nodes.append(node)
     # A member with children is marked by ".".
-    for path in members:
-        if not path:
-            continue
-        node = root
-        for kind, text in path:
-            node = node[f"{kind}:{text}"]
+    for node in member_nodes:
         if any(k != "." for k in node):
             node["."] = {}
     return _sorted_tree(root)
 
 
 def _sorted_tree(node: dict[str, Any]) -> dict[str, Any]:
-    return {k: _sorted_tree(node[k]) for k in sorted(node, key=_key_order)}
+    return {k: _sorted_tree(child) if child else {} for k, child in sorted(node.items(), key=_item_key_order)}
+
+
+def _item_key_order(item: tuple[str, Any]) -> tuple[Any, ...]:
+    return _key_order(item[0])
 
 
 _KIND_RANK = {".": 0, "f": 1, "k": 2, "v": 3, "i": 4}
@@ -136,6 +146,7 @@ def _value_order(v: Any) -> tuple[Any, ...]:
     return (5,)
 
 
+@functools.lru_cache(maxsize=8192)
 def _key_order(key: str) -> tuple[Any, ...]:
     """FieldsV1 keys in the order upstream writes them: `.`, fields, keys, values, indexes."""
     if key == ".":
@@ -265,14 +276,11 @@ def compare(
             elif new is _MISSING:
                 acc.removed.add(_path)
         for k in list(o) + [k for k in n if k not in o]:
-            compare(
-                o.get(k, _MISSING),
-                n.get(k, _MISSING),
-                schema,
-                _path=(*_path, ("f", k)),
-                _spath=_join(_spath, k),
-                _acc=acc,
-            )
+            o_v, n_v = o.get(k, _MISSING), n.get(k, _MISSING)
+            if not isinstance(o_v, dict | list) and not isinstance(n_v, dict | list):
+                _leaf_diff(o_v, n_v, (*_path, ("f", k)), acc)  # what the recursion does for scalars
+                continue
+            compare(o_v, n_v, schema, _path=(*_path, ("f", k)), _spath=_join(_spath, k), _acc=acc)
         return acc
     if (o_list or n_list) and (old is _MISSING or o_list) and (new is _MISSING or n_list):
         meta = _list_meta(schema, _spath)

@@ -174,52 +174,47 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-class _DuplicateKeys(dict[str, Any]):
-    pass
+def _pairs_if_duplicates(body: bytes) -> pruning.Pairs | None:
+    """orjson keeps the last of duplicate keys silently: re-read the JSON keeping every
+    (key, value) pair, and return that tree only when some object repeats a key."""
+    found = False
+
+    def hook(pairs: list[tuple[str, Any]]) -> pruning.Pairs:
+        nonlocal found
+        if not found and len({k for k, _ in pairs}) != len(pairs):
+            found = True
+        return pruning.Pairs(pairs)
+
+    tree = json.loads(body, object_pairs_hook=hook)
+    return tree if found and isinstance(tree, pruning.Pairs) else None
 
 
-def _json_with_duplicates(body: bytes) -> tuple[Any, list[str]]:
-    """Decode JSON with the stdlib (orjson keeps the last of duplicate keys silently) and
-    report duplicate fields by their path, as upstream's strict decoder does."""
-    dups: list[str] = []
-
-    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        d: dict[str, Any] = {}
-        for k, v in pairs:
-            if k in d:
-                dups.append(k)
-            d[k] = v
-        return d
-
-    return json.loads(body, object_pairs_hook=hook), dups
-
-
-def decode_document(body: bytes, content_type: str) -> tuple[Any, list[str]]:
-    """(document, duplicate field names)."""
+def decode_document(body: bytes, content_type: str) -> tuple[Any, pruning.Pairs | None]:
+    """(document, its key/value pair tree when some object repeats a key, else None)."""
     mt = neg.parse_media_type(content_type or neg.JSON).type
     if mt in ("", neg.JSON, neg.MERGE_PATCH, neg.JSON_PATCH, neg.STRATEGIC_PATCH):
         try:
             doc = codec.loads(body)
         except codec.DecodeError as exc:
             raise errors.bad_request(f"couldn't get version/kind; json parse error: {exc}") from exc
-        dups: list[str] = []
-        if b'"' in body and isinstance(doc, dict):
+        pairs: pruning.Pairs | None = None
+        if isinstance(doc, dict) and b'"' in body:
             try:
-                _, dups = _json_with_duplicates(body)
+                pairs = _pairs_if_duplicates(body)
             except ValueError:
-                dups = []
-        return doc, dups
+                pairs = None
+        return doc, pairs
     if mt in (neg.YAML, neg.APPLY_PATCH):
         try:
             doc = codec.loads_yaml(body)
         except codec.DecodeError as exc:
             raise errors.bad_request(f"error converting YAML to JSON: {exc}") from exc
-        return doc, []
+        return doc, None
     if mt == neg.PROTOBUF:
         if protobuf is None:
             raise errors.unsupported_media_type("application/json, application/yaml")
         try:
-            return protobuf.decode(body), []
+            return protobuf.decode(body), None
         except Exception as exc:
             raise errors.StatusError(
                 415,
@@ -254,13 +249,23 @@ def go_repr(value: Any) -> str:
     return str(value)
 
 
-def check_fields(scope: RequestScope, obj: Obj, dups: list[str], *, patch: Any = None) -> None:
+def check_fields(
+    scope: RequestScope,
+    obj: Obj,
+    pairs: pruning.Pairs | None,
+    *,
+    patch: Any = None,
+    strict_prefix: str = "",
+) -> None:
     """Unknown and duplicate fields: Strict → 400 (a 422 naming the patch for patches),
     Warn → Warning headers, Ignore → silently dropped."""
     mode = field_validation(scope.query)
-    problems = [f'duplicate field "{d}"' for d in dups]
     unknown = pruning.prune(obj, scope.info)
-    problems += [f'unknown field "{u}"' for u in unknown]
+    if pairs is not None:
+        # In document order, duplicates and unknown fields interleaved, as upstream reports them.
+        problems = pruning.strict_problems(pairs, scope.info)
+    else:
+        problems = [f'unknown field "{u}"' for u in unknown]
     if not problems:
         return
     if mode == "Strict":
@@ -269,13 +274,13 @@ def check_fields(scope: RequestScope, obj: Obj, dups: list[str], *, patch: Any =
             from kubesvc.api import fields as F
 
             raise errors.invalid("", "", [F.invalid("patch", go_repr(patch), message)])
-        raise errors.bad_request(message)
+        raise errors.bad_request(strict_prefix + message)
     if mode == "Warn":
         scope.warnings.extend(problems)
 
 
 def decode_object(scope: RequestScope, body: bytes, content_type: str) -> Obj:
-    doc, dups = decode_document(body, content_type)
+    doc, pairs = decode_document(body, content_type)
     if not isinstance(doc, dict):
         raise errors.bad_request(
             "couldn't get version/kind; json parse error: json: cannot unmarshal "
@@ -283,26 +288,58 @@ def decode_object(scope: RequestScope, body: bytes, content_type: str) -> Obj:
             '{ APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
         )
     info = scope.info
-    api_version = doc.get("apiVersion") or info.api_version
-    kind = doc.get("kind") or info.kind
-    if api_version != info.api_version:
-        raise errors.bad_request(
-            f"the API version in the data ({api_version}) does not match the expected API version ({info.api_version})"
-        )
-    if kind != info.kind:
-        raise errors.bad_request(
-            f'{kind} in version "{info.version}" cannot be handled as a {info.kind}: '
-            f"the kind in the data ({kind}) does not match the expected kind ({info.kind})"
-        )
+    api_version = str(doc.get("apiVersion") or info.api_version)
+    kind = str(doc.get("kind") or info.kind)
+    check_kind(info, api_version, kind)
     doc["apiVersion"] = api_version
     doc["kind"] = kind
+    prefix = _cannot_handle(info, api_version, kind)
     if not isinstance(doc.get("metadata", {}), dict):
         raise errors.bad_request(
-            f'{kind} in version "{info.version}" cannot be handled as a {info.kind}: json: cannot unmarshal '
-            f"{_json_kind(doc['metadata'])} into Go struct field {kind}.metadata of type v1.ObjectMeta"
+            f"{prefix}json: cannot unmarshal {_json_kind(doc['metadata'])} into Go struct field "
+            f"{kind}.metadata of type v1.ObjectMeta"
         )
-    check_fields(scope, doc, dups)
+    check_fields(scope, doc, pairs, strict_prefix=prefix)
     return doc
+
+
+# The internal (hub) package of each group, as upstream's conversion errors name it.
+_INTERNAL_PACKAGE = {
+    "": "core",
+    "events.k8s.io": "core",
+    "discovery.k8s.io": "discovery",
+    "coordination.k8s.io": "coordination",
+}
+
+
+def _cannot_handle(info: ResourceInfo, api_version: str, kind: str) -> str:
+    """The prefix of upstream's decode errors (`transformDecodeError`)."""
+    version = api_version.rsplit("/", 1)[-1]
+    return f'{kind} in version "{version}" cannot be handled as a {info.kind}: '
+
+
+def check_kind(info: ResourceInfo, api_version: str, kind: str) -> None:
+    """A body of another kind or version: the errors kube-apiserver's decoder gives."""
+    if api_version == info.api_version and kind == info.kind:
+        return
+    from kubesvc.api import scheme
+
+    prefix = _cannot_handle(info, api_version, kind)
+    registered = scheme.by_kind(api_version, kind)
+    if registered is None:
+        raise errors.bad_request(
+            f'{prefix}no kind "{kind}" is registered for version "{api_version}" in scheme '
+            '"pkg/api/legacyscheme/scheme.go:30"'
+        )
+    if registered.kind != info.kind or _INTERNAL_PACKAGE.get(registered.group) != _INTERNAL_PACKAGE.get(
+        info.group
+    ):
+        src = f"{registered.version}.{kind}"
+        dst = f"{_INTERNAL_PACKAGE.get(info.group, info.group)}.{info.kind}"
+        raise errors.bad_request(f"{prefix}converting ({src}) to ({dst}): unknown conversion")
+    raise errors.bad_request(
+        f"the API version in the data ({api_version}) does not match the expected API version ({info.api_version})"
+    )
 
 
 def _json_kind(v: Any) -> str:
@@ -514,7 +551,7 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
             + ", ".join(neg.PATCH_TYPES),
         )
     body = await read_body(request, limit)
-    doc, _dups = decode_document(body, ctype)
+    doc, _pairs = decode_document(body, ctype)
     is_dry = dry_run(scope.query)
     manager = manager_name(request, scope.query)
     sub = scope.ri.subresource
@@ -546,7 +583,7 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
             if ctype == neg.APPLY_PATCH:
                 assert fieldmanager is not None
                 applied = clone(doc)
-                check_fields(scope, applied, [])
+                check_fields(scope, applied, None)
                 result = fieldmanager.server_side_apply(
                     current,
                     applied,
@@ -583,7 +620,7 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
         result["apiVersion"] = info.api_version
         result["kind"] = info.kind
         if ctype != neg.APPLY_PATCH:
-            check_fields(scope, result, [], patch=doc)
+            check_fields(scope, result, None, patch=doc)
         check_name(scope, result)
         check_namespace(scope, result)
         apply_defaults(result)
@@ -619,20 +656,11 @@ def _forbidden_force() -> Any:
 
 
 def _check_apply_body(scope: RequestScope, doc: Obj) -> None:
-    info = scope.info
     if not doc.get("apiVersion") or not doc.get("kind"):
         raise errors.bad_request(
             "invalid object type: " + ("/, Kind=" if not doc.get("kind") else f"/, Kind={doc.get('kind')}")
         )
-    if doc["apiVersion"] != info.api_version:
-        raise errors.bad_request(
-            f"the API version in the data ({doc['apiVersion']}) does not match the expected API version ({info.api_version})"
-        )
-    if doc["kind"] != info.kind:
-        raise errors.bad_request(
-            f'{doc["kind"]} in version "{info.version}" cannot be handled as a {info.kind}: '
-            f"the kind in the data ({doc['kind']}) does not match the expected kind ({info.kind})"
-        )
+    check_kind(scope.info, str(doc["apiVersion"]), str(doc["kind"]))
 
 
 def _delete_options(body: bytes, content_type: str, query: Mapping[str, str]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -15,6 +16,7 @@ class Metrics:
 
     def __post_init__(self) -> None:
         r = self.registry
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         self.requests = Counter(
             "apiserver_request_total",
             "Counter of apiserver requests broken out for each verb, group, version, resource and HTTP response code.",
@@ -47,6 +49,16 @@ class Metrics:
             ["group", "version", "kind"],
             registry=r,
         )
+
+    def child(self, metric: Any, *values: str) -> Any:
+        """`metric.labels(*values)`, remembered: prometheus_client's `labels()` validates and
+        stringifies on every call (several µs), and the hot path asks for the same few children
+        on every request.  The child objects are the very ones `labels()` returns."""
+        key = (id(metric), values)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*values)
+        return found
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import types
 import typing
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Union, get_args, get_origin
 
@@ -57,13 +58,57 @@ def root_type(info: ResourceInfo) -> Any:
     return getattr(mod, name, None)
 
 
+@dataclass(slots=True)
+class Spec:
+    """What a JSON value may hold: an object with known `fields` (a TypedDict), a map with
+    `values`, or a list with `items`.  None anywhere means "anything" (not checked)."""
+
+    fields: dict[str, Spec | None] | None = None
+    values: Spec | None = None
+    items: Spec | None = None
+
+
+@cache
+def compiled(tp: Any) -> Spec | None:
+    """The Spec of a type annotation (computed once per type)."""
+    return _compile(tp, {})
+
+
+def _compile(tp: Any, memo: dict[Any, Spec]) -> Spec | None:
+    if tp is Any:
+        return None
+    spec = Spec()
+    found = False
+    for c in _candidates(tp):
+        if _is_typeddict(c):
+            if c in memo:
+                return memo[c]
+            memo[c] = spec
+            hints = _hints(c)
+            if not hints:
+                return None
+            spec.fields = {}
+            for k, v in hints.items():
+                spec.fields[k] = _compile(v, memo)
+            found = True
+        elif get_origin(c) is dict:
+            args = get_args(c)
+            spec.values = _compile(args[1], memo) if len(args) == 2 else None
+            found = found or spec.values is not None
+        elif get_origin(c) is list:
+            args = get_args(c)
+            spec.items = _compile(args[0], memo) if args else None
+            found = found or spec.items is not None
+    return spec if found else None
+
+
 def prune(obj: dict[str, Any], info: ResourceInfo) -> list[str]:
     """Remove unknown fields from `obj` (in place); return their paths in document order."""
     tp = root_type(info)
     if tp is None:
         return []
     out: list[str] = []
-    _walk(obj, tp, "", out)
+    _walk(obj, compiled(tp), "", out)
     return out
 
 
@@ -77,41 +122,68 @@ def _candidates(tp: Any) -> list[Any]:
     return [tp]
 
 
-def _walk(value: Any, tp: Any, path: str, out: list[str]) -> None:
-    if tp is Any or value is None:
+def _walk(value: Any, spec: Spec | None, path: str, out: list[str]) -> None:
+    if spec is None:
         return
-    cands = _candidates(tp)
     if isinstance(value, dict):
-        for c in cands:
-            if _is_typeddict(c):
-                hints = _hints(c)
-                if not hints:
-                    return
-                for k in list(value.keys()):
-                    child = f"{path}.{k}" if path else k
-                    if k not in hints:
-                        out.append(child)
-                        del value[k]
-                    else:
-                        _walk(value[k], hints[k], child, out)
-                return
-            origin = get_origin(c)
-            if origin is dict:
-                args = get_args(c)
-                vt = args[1] if len(args) == 2 else Any
-                for k, v in value.items():
-                    _walk(v, vt, f"{path}.{k}" if path else k, out)
-                return
-        return
-    if isinstance(value, list):
-        for c in cands:
-            if get_origin(c) is list:
-                args = get_args(c)
-                et = args[0] if args else Any
-                for i, v in enumerate(value):
-                    _walk(v, et, f"{path}[{i}]", out)
-                return
-        return
+        fields = spec.fields
+        if fields is not None:
+            for k in list(value):
+                if k not in fields:
+                    out.append(f"{path}.{k}" if path else k)
+                    del value[k]
+                    continue
+                child = value[k]
+                sub = fields[k]
+                if sub is not None and isinstance(child, dict | list):
+                    _walk(child, sub, f"{path}.{k}" if path else k, out)
+        elif spec.values is not None:
+            for k, v in value.items():
+                if isinstance(v, dict | list):
+                    _walk(v, spec.values, f"{path}.{k}" if path else k, out)
+    elif isinstance(value, list) and spec.items is not None:
+        for i, v in enumerate(value):
+            if isinstance(v, dict | list):
+                _walk(v, spec.items, f"{path}[{i}]", out)
 
 
-__all__ = ["prune", "root_type"]
+class Pairs(list[tuple[str, Any]]):
+    """A JSON object as its (key, value) pairs in document order, duplicates kept."""
+
+
+def strict_problems(tree: Pairs, info: ResourceInfo) -> list[str]:
+    """Duplicate and unknown fields of a pair tree, in document order, each once
+    (`duplicate field "metadata.name"`, `unknown field "spec.prots"`)."""
+    tp = root_type(info)
+    out: list[str] = []
+    _problems(tree, compiled(tp) if tp is not None else None, "", out)
+    seen: set[str] = set()
+    return [p for p in out if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+
+
+def _problems(value: Any, spec: Spec | None, path: str, out: list[str]) -> None:
+    if isinstance(value, Pairs):
+        fields = spec.fields if spec is not None else None
+        seen: set[str] = set()
+        for k, v in value:
+            child = f"{path}.{k}" if path else k
+            if fields is not None and k not in fields:
+                out.append(f'unknown field "{child}"')
+                continue
+            if k in seen:
+                out.append(f'duplicate field "{child}"')
+            seen.add(k)
+            if fields is not None:
+                sub = fields[k]
+            elif spec is not None:
+                sub = spec.values
+            else:
+                sub = None
+            _problems(v, sub, child, out)
+    elif isinstance(value, list):
+        items = spec.items if spec is not None else None
+        for i, v in enumerate(value):
+            _problems(v, items, f"{path}[{i}]", out)
+
+
+__all__ = ["Pairs", "prune", "root_type", "strict_problems"]

@@ -30,7 +30,6 @@ validation; doing it in `prepare_for_*` keeps that order relative to validation.
 
 from __future__ import annotations
 
-import copy
 import ipaddress
 import logging
 import random
@@ -230,10 +229,11 @@ class ServiceAllocators:
 
         On success the session's allocations are held (pending) until `finish`."""
         await self.ensure_loaded()
-        pristine = copy.deepcopy(svc.get("spec"))
+        # The spec as JSON (an object of the API is plain JSON): a retry starts from a fresh copy.
+        pristine = codec.dumps(svc.get("spec"))
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
-                svc["spec"] = copy.deepcopy(pristine)
+                svc["spec"] = codec.loads(pristine)
             req_ips, req_ports = requested
             await self._sync(req_ips, req_ports)
             session = AllocationSession(self.ranges, self.ports, self.rng, dry_run=dry_run)

@@ -276,7 +276,8 @@ def test_noop_update_keeps_resource_version(apiserver: ApiServer) -> None:
         ),
         (
             lambda b: b.update(apiVersion="v2"),
-            "the API version in the data (v2) does not match the expected API version (v1)",
+            'Service in version "v2" cannot be handled as a Service: no kind "Service" is registered for '
+            'version "v2" in scheme "pkg/api/legacyscheme/scheme.go:30"',
         ),
     ],
     ids=["name", "namespace", "apiVersion"],
@@ -303,7 +304,9 @@ def test_create_wrong_namespace_and_wrong_kind(apiserver: ApiServer) -> None:
     )
     st, resp, _ = apiserver.call("POST", f"/api/v1/namespaces/{ns}/services", pod("p"))
     assert st == 400
-    assert "Pod" in resp["message"] and "Service" in resp["message"]
+    assert resp["message"] == (
+        'Pod in version "v1" cannot be handled as a Service: converting (v1.Pod) to (core.Service): unknown conversion'
+    )
     assert apiserver.call("GET", f"/api/v1/namespaces/{ns}/services")[1]["items"] == []
 
 
@@ -340,7 +343,9 @@ def test_field_validation_modes(apiserver: ApiServer) -> None:
     body["spec"]["prots"] = [1]
     st, resp, _ = apiserver.call("POST", coll + "?fieldValidation=Strict", body)
     assert st == 400, resp
-    assert resp["message"] == 'strict decoding error: unknown field "spec.prots"'
+    assert resp["message"] == (
+        'Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.prots"'
+    )
     assert apiserver.call("GET", coll + "/strict")[0] == 404
     st, resp, headers = apiserver.call("POST", coll + "?fieldValidation=Warn", body)
     assert st == 201
@@ -360,7 +365,25 @@ def test_duplicate_field_strict(apiserver: ApiServer) -> None:
     raw = b'{"apiVersion":"v1","kind":"Service","metadata":{"name":"d","name":"d"},"spec":{"ports":[{"port":80}]}}'
     st, resp, _ = apiserver.call("POST", f"/api/v1/namespaces/{ns}/services?fieldValidation=Strict", raw)
     assert st == 400
-    assert 'duplicate field "name"' in resp["message"]
+    assert resp["message"] == (
+        'Service in version "v1" cannot be handled as a Service: strict decoding error: '
+        'duplicate field "metadata.name"'
+    )
+    # Both kinds of problems, in document order.
+    raw = (
+        b'{"apiVersion":"v1","kind":"Service","metadata":{"name":"d2"},'
+        b'"spec":{"type":"ClusterIP","bogus":1,"type":"ClusterIP","ports":[{"port":80,"port":81}]}}'
+    )
+    st, resp, _ = apiserver.call("POST", f"/api/v1/namespaces/{ns}/services?fieldValidation=Strict", raw)
+    assert st == 400
+    assert resp["message"].endswith(
+        'strict decoding error: unknown field "spec.bogus", duplicate field "spec.type", '
+        'duplicate field "spec.ports[0].port"'
+    )
+    st, resp, headers = apiserver.call("POST", f"/api/v1/namespaces/{ns}/services?fieldValidation=Warn", raw)
+    assert st == 201, resp
+    assert resp["spec"]["ports"][0]["port"] == 81, "the last of duplicate keys wins"
+    assert 'duplicate field \\"spec.type\\"' in headers["Warning"]
 
 
 def test_dry_run_stores_nothing(apiserver: ApiServer) -> None:
