@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
-from typing import Any
-
-import pytest
 
 from kubesvc.api.scheme import EVENTS_V1, NAMESPACES, NODES, SERVICES
 from kubesvc.client.rest import RestClient
 from kubesvc.controllers.runtime import EventRecorder
 
 _seq = itertools.count()
-
-
-@pytest.fixture
-async def client(apiserver: Any) -> AsyncIterator[RestClient]:
-    c = RestClient.from_kubeconfig(str(apiserver.kubeconfig))
-    yield c
-    await c.close()
 
 
 async def test_event_written_and_repeats_counted(client: RestClient) -> None:

@@ -8,8 +8,6 @@ import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import pytest
-
 from kubesvc.api.scheme import NAMESPACES, SERVICES
 from kubesvc.client.errors import GoneError
 from kubesvc.client.informer import Informer, InformerFactory
@@ -31,13 +29,6 @@ async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
         await asyncio.sleep(0.02)
-
-
-@pytest.fixture
-async def client(apiserver: Any) -> AsyncIterator[RestClient]:
-    c = RestClient.from_kubeconfig(str(apiserver.kubeconfig))
-    yield c
-    await c.close()
 
 
 async def make_ns(client: RestClient) -> str:

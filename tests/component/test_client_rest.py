@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -23,13 +22,6 @@ from kubesvc.client.rest import RestClient
 
 Obj = dict[str, Any]
 _seq = itertools.count()
-
-
-@pytest.fixture
-async def client(apiserver: Any) -> AsyncIterator[RestClient]:
-    c = RestClient.from_kubeconfig(str(apiserver.kubeconfig))
-    yield c
-    await c.close()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from kubesvc.client.errors import NotFoundError
 from kubesvc.client.informer import InformerFactory
 from kubesvc.client.rest import RestClient
 from kubesvc.controllers.endpoints.controller import EndpointsController
+from tests.support.waiting import eventually as wait_until
 
 Obj = dict[str, Any]
 _seq = itertools.count()
@@ -22,23 +23,7 @@ OVER_CAPACITY = "endpoints.kubernetes.io/over-capacity"
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20.0) -> Any:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    last: Any = None
-    while True:
-        last = await check()
-        if last:
-            return last
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
-        await asyncio.sleep(0.05)
-
-
-@pytest.fixture
-async def client(apiserver: Any) -> AsyncIterator[RestClient]:
-    c = RestClient.from_kubeconfig(str(apiserver.kubeconfig))
-    yield c
-    await c.close()
+    return await wait_until(check, timeout)
 
 
 @pytest.fixture

@@ -23,13 +23,6 @@ NS = "lb-test"  # replaced per test by the `ns` fixture
 _seq = itertools.count()
 
 
-@pytest.fixture
-async def client(apiserver: Any) -> AsyncIterator[RestClient]:
-    c = RestClient.from_kubeconfig(str(apiserver.kubeconfig))
-    yield c
-    await c.close()
-
-
 @pytest.fixture(autouse=True)
 async def ns(client: RestClient) -> AsyncIterator[str]:
     """A namespace of its own per test; the controller under test watches only it."""

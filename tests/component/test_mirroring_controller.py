@@ -15,18 +15,12 @@ from kubesvc.client.informer import InformerFactory
 from kubesvc.client.rest import RestClient
 from kubesvc.controllers.gc import GarbageCollector
 from kubesvc.controllers.mirroring.controller import MirroringController
+from tests.support.waiting import eventually as wait_until
 
 Obj = dict[str, Any]
 _seq = itertools.count()
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
 MIRRORING = "endpointslicemirroring-controller.k8s.io"
-
-
-@pytest.fixture
-async def client(apiserver: Any) -> AsyncIterator[RestClient]:
-    c = RestClient.from_kubeconfig(str(apiserver.kubeconfig))
-    yield c
-    await c.close()
 
 
 @pytest.fixture
@@ -57,16 +51,7 @@ async def controllers(client: RestClient, ns: str, **kw: Any) -> AsyncIterator[M
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    last: Any = None
-    while True:
-        last = await check()
-        if last:
-            return last
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
-        await asyncio.sleep(0.05)
+    return await wait_until(check, timeout)
 
 
 def service(ns: str, name: str, selector: Obj | None = None) -> Obj:

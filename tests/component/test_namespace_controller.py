@@ -5,26 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from kubesvc.api.scheme import ENDPOINT_SLICES, ENDPOINTS, NAMESPACES, PODS, SERVICES
 from kubesvc.client.errors import NotFoundError
 from kubesvc.client.informer import InformerFactory
 from kubesvc.client.rest import RestClient
 from kubesvc.controllers.namespace.controller import NamespaceController
+from tests.support.waiting import eventually
 
 Obj = dict[str, Any]
 _seq = itertools.count()
-
-
-@pytest.fixture
-async def client(apiserver: Any) -> AsyncIterator[RestClient]:
-    c = RestClient.from_kubeconfig(str(apiserver.kubeconfig))
-    yield c
-    await c.close()
 
 
 @contextlib.asynccontextmanager
@@ -39,19 +31,6 @@ async def namespace_controller(client: RestClient) -> AsyncIterator[NamespaceCon
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await factory.stop()
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 15.0) -> Any:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    last: Any = None
-    while True:
-        last = await check()
-        if last:
-            return last
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
-        await asyncio.sleep(0.05)
 
 
 async def make_namespace(client: RestClient) -> str:
