@@ -36,7 +36,7 @@ import os
 import random
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,6 +161,16 @@ def _meta(obj: Obj) -> dict[str, Any]:
         m = {}
         obj["metadata"] = m
     return m
+
+
+def _check_delete_preconditions(
+    info: ResourceInfo, name: str, meta: Mapping[str, Any], uid: str | None, rv: str | None
+) -> None:
+    """DeleteOptions.preconditions: the stored uid and resourceVersion must be the given ones."""
+    if uid is not None and uid != meta.get("uid"):
+        raise _precondition_failed(info, name, "UID", uid, str(meta.get("uid")))
+    if rv is not None and rv != meta.get("resourceVersion"):
+        raise _precondition_failed(info, name, "ResourceVersion", rv, str(meta.get("resourceVersion")))
 
 
 def _precondition_failed(
@@ -590,12 +600,7 @@ class ResourceStore:
                 raise self._not_found(name)
             old = self.decode(kv)
             meta = old.get("metadata") or {}
-            if precondition_uid is not None and precondition_uid != meta.get("uid"):
-                raise _precondition_failed(self.info, name, "UID", precondition_uid, str(meta.get("uid")))
-            if precondition_rv is not None and precondition_rv != meta.get("resourceVersion"):
-                raise _precondition_failed(
-                    self.info, name, "ResourceVersion", precondition_rv, str(meta.get("resourceVersion"))
-                )
+            _check_delete_preconditions(self.info, name, meta, precondition_uid, precondition_rv)
             pending = await self._graceful_or_finalize(kv, old, grace_period_seconds, dry_run=dry_run)
             if pending == "retry":
                 continue
@@ -859,12 +864,7 @@ class NamespaceResourceStore(ResourceStore):
                 raise self._not_found(name)
             old = self.decode(kv)
             meta = old.get("metadata") or {}
-            if precondition_uid is not None and precondition_uid != meta.get("uid"):
-                raise _precondition_failed(self.info, name, "UID", precondition_uid, str(meta.get("uid")))
-            if precondition_rv is not None and precondition_rv != meta.get("resourceVersion"):
-                raise _precondition_failed(
-                    self.info, name, "ResourceVersion", precondition_rv, str(meta.get("resourceVersion"))
-                )
+            _check_delete_preconditions(self.info, name, meta, precondition_uid, precondition_rv)
             spec_finalizers = (old.get("spec") or {}).get("finalizers") or []
             if meta.get("deletionTimestamp"):
                 if spec_finalizers or meta.get("finalizers"):
