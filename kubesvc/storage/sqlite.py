@@ -27,7 +27,9 @@ replays the WAL, and the revision counter is recovered as max(meta.revision, max
 a revision is never reused.
 
 Reads run on a small thread pool, one connection per thread (WAL lets readers run beside the
-writer); each read is one read transaction, hence one consistent snapshot.
+writer); each read is one read transaction, hence one consistent snapshot.  Exception: `get` of
+the current version is a single autocommit SELECT (itself a snapshot) on the calling event loop
+thread's own connection, which never waits for a lock (busy: it falls back to the pool).
 
 Compaction sets meta.compacted first (reads and watches below it fail with CompactedError from
 then on), then deletes the dead rows in chunks of revisions, each chunk its own transaction, with
@@ -211,11 +213,16 @@ class SQLiteStore(StoreBase):
         rev = max(1, int(meta.get("revision", 1)), int(max_rev))
         return rev, int(meta.get("compacted", 0))
 
-    def _rconn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+    def _rconn(self, *, inline: bool = False) -> sqlite3.Connection:
+        """This thread's reading connection: a pool thread's, or (`inline`) the one an event loop
+        thread reads the current version of a key with, which must never wait for a lock."""
+        attr = "inline_conn" if inline else "conn"
+        conn: sqlite3.Connection | None = getattr(self._local, attr, None)
         if conn is None:
             conn = self._connect(writer=False)
-            self._local.conn = conn
+            if inline:
+                conn.execute("PRAGMA busy_timeout = 0")
+            setattr(self._local, attr, conn)
             with self._rconns_lock:
                 self._rconns.append(conn)
         return conn
@@ -241,8 +248,22 @@ class SQLiteStore(StoreBase):
 
     @classmethod
     def _resolve_revision(cls, conn: sqlite3.Connection, revision: int) -> int:
+        """In a read transaction: the revision to read at.  The current one is the snapshot's own
+        (the writer records it in the transaction that writes it); it cannot be compacted."""
+        if revision <= 0:
+            row = conn.execute("SELECT value FROM meta WHERE name = 'revision'").fetchone()
+            return 1 if row is None else int(row[0])
         current, compacted = cls._meta(conn)
         return resolve_revision(revision, current, compacted)
+
+    @staticmethod
+    def _get_latest_sync(conn: sqlite3.Connection, key: str) -> KeyValue | None:
+        row = conn.execute(
+            f"SELECT {_ROW} FROM kv WHERE key = ? ORDER BY mod_rev DESC LIMIT 1", (key,)
+        ).fetchone()
+        if row is None or row[3] == 0:
+            return None
+        return _kv(row)
 
     @classmethod
     def _get_sync(cls, conn: sqlite3.Connection, key: str, revision: int) -> KeyValue | None:
@@ -310,6 +331,26 @@ class SQLiteStore(StoreBase):
         return events, through
 
     async def get(self, key: str, *, revision: int = 0) -> KeyValue | None:
+        if revision <= 0:
+            # The current version: one autocommit SELECT, which in WAL mode is itself a consistent
+            # snapshot (the newest committed row of the key), so no BEGIN/COMMIT and no revision
+            # lookup; and no executor hop: a primary-key lookup takes microseconds, far less than
+            # handing it to a thread.  The connection is this thread's own and never waits for a
+            # lock: should SQLite ever answer busy, the read goes to the pool like the others.
+            self._check_open()
+            try:
+                kv = self._get_latest_sync(self._rconn(inline=True), key)
+            except sqlite3.OperationalError as exc:
+                if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in (
+                    sqlite3.SQLITE_BUSY,
+                    sqlite3.SQLITE_LOCKED,
+                ):
+                    raise
+            else:
+                # Still a suspension point, as every other read: a task reading many keys in a
+                # row lets the others (watch delivery, HTTP handlers) run in between.
+                await asyncio.sleep(0)
+                return kv
         result: KeyValue | None = await self._read(self._get_sync, key, revision)
         return result
 

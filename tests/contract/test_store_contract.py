@@ -301,6 +301,55 @@ async def test_list_order_and_prefix_isolation(store: Store) -> None:
     assert len((await store.list("")).items) == 8
 
 
+async def test_current_reads_see_each_acknowledged_write_at_once(store: Store) -> None:
+    # Read-your-writes at revision 0 under concurrent writers: once a write is acknowledged,
+    # every later get and list shows it (no read serves a snapshot older than the ack).
+    async def writer(w: int) -> None:
+        key = f"/ryw/{w}"
+        for i in range(25):
+            rev = (await store.txn([], [Put(key, b"%d" % i)])).revision
+            kv = await store.get(key)
+            assert kv is not None and (kv.value, kv.mod_revision, kv.version) == (b"%d" % i, rev, i + 1)
+            listed = await store.list("/ryw/")
+            assert listed.revision >= rev
+            assert [(x.value, x.mod_revision) for x in listed.items if x.key == key] == [(b"%d" % i, rev)]
+        rev = (await store.txn([], [Delete(key)])).revision
+        assert await store.get(key) is None
+        assert key not in [x.key for x in (await store.list("/ryw/")).items]
+        assert (await store.get(key, revision=rev - 1)) is not None
+
+    await asyncio.gather(*(writer(w) for w in range(8)))
+
+
+async def test_sqlite_current_get_falls_back_to_the_pool_when_busy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    store = SQLiteStore(str(tmp_path))
+    try:
+        rev = (await store.txn([], [Put("/k", b"v")])).revision
+
+        def busy(conn: sqlite3.Connection, key: str) -> None:
+            exc = sqlite3.OperationalError("database is locked")
+            exc.sqlite_errorcode = sqlite3.SQLITE_BUSY
+            raise exc
+
+        monkeypatch.setattr(SQLiteStore, "_get_latest_sync", staticmethod(busy))
+        kv = await store.get("/k")
+        assert kv is not None and (kv.value, kv.mod_revision) == (b"v", rev)
+        assert await store.get("/absent") is None
+
+        def broken(conn: sqlite3.Connection, key: str) -> None:
+            raise sqlite3.OperationalError("disk I/O error")
+
+        monkeypatch.setattr(SQLiteStore, "_get_latest_sync", staticmethod(broken))
+        with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+            await store.get("/k")
+    finally:
+        await store.close()
+
+
 async def test_list_skips_deleted_keys(store: Store) -> None:
     for k in "abc":
         await store.create(f"/p/{k}", b"v")
