@@ -39,6 +39,12 @@ async def _supervise(child: Child, stop: asyncio.Event) -> None:
             waiter.cancel()
             return
         stopper.cancel()
+        # Ctrl-C reaches the whole process group: the child may exit a moment before our own
+        # handler runs.  That is a shutdown, not a crash to restart from.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.5)
+        if stop.is_set():
+            return
         print(f"{child.name} exited with {child.proc.returncode}; restarting in {delay:.0f}s", flush=True)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), delay)

@@ -2,7 +2,8 @@
 
 Asserted as a user sees it: the kubeconfig path is printed, kubectl works with it, a
 LoadBalancer Service gets an EXTERNAL-IP from the default pool (which needs the
-controller-manager child), and SIGTERM stops both processes.
+controller-manager child), a killed controller-manager is restarted, and Ctrl-C (SIGINT to
+the process group) stops everything without a spurious restart.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def test_up_runs_apiserver_and_controllers_and_stops_cleanly(tmp_path: Path) -> 
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        start_new_session=True,  # its own process group, as a terminal would give it
     )
     child_pids: list[int] = []
     try:
@@ -95,14 +97,26 @@ def test_up_runs_apiserver_and_controllers_and_stops_cleanly(tmp_path: Path) -> 
         assert external in table and re.search(r"80:3\d{4}/TCP", table), table
         child_pids = _children(proc.pid)
         assert child_pids, "up runs the controller-manager as a child process"
+
+        # A crashed controller-manager is restarted.
+        os.kill(child_pids[0], signal.SIGKILL)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            fresh = [p for p in _children(proc.pid) if p not in child_pids]
+            if fresh:
+                break
+            time.sleep(0.2)
+        assert fresh, "up restarts a controller-manager that died"
+        child_pids += fresh
     finally:
-        proc.send_signal(signal.SIGTERM)
+        # Ctrl-C in a terminal: SIGINT to the whole group; a shutdown, not a crash to restart.
+        os.killpg(proc.pid, signal.SIGINT)
         try:
             rc = proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
             rc = proc.wait()
-            pytest.fail("up did not stop on SIGTERM")
+            pytest.fail("up did not stop on SIGINT")
         for pid in child_pids:
             try:
                 os.kill(pid, 0)
@@ -110,5 +124,8 @@ def test_up_runs_apiserver_and_controllers_and_stops_cleanly(tmp_path: Path) -> 
                 continue
             os.kill(pid, signal.SIGKILL)
             pytest.fail(f"child {pid} outlived up")
+        log.seek(0)
+        output = log.read()
         log.close()
     assert rc == 0
+    assert output.count("restarting in") == 1, output
