@@ -52,7 +52,6 @@ PURE_GLOBS = [
     "*/*/reconciler.py",
     "*/pool.py",
     "*/*/pool.py",
-    "controllers/mirroring/plan.py",
     "apiserver/tables.py",
     "apiserver/openapi.py",
     "apiserver/protobuf.py",
