@@ -1,12 +1,23 @@
 """Apiserver benchmark: prints figures (not a test).
 
-Against its own `python -m kubesvc apiserver` (SQLite, loopback, HTTPS + token):
-  1. Service creates/s with 1 and with 32 concurrent clients;
-  2. p50/p99 create latency at a steady 200 writes/s (target p99 < 50 ms);
+Against its own `python -m kubesvc apiserver` (SQLite, loopback, HTTPS + token), a separate
+process from this one:
+  1. Service creates/s with 1 and with 32 concurrent clients (closed loop);
+  2. create latency at a steady (open-loop) 200 creates/s: p50/p95/p99/max and the rate achieved
+     (target p99 < 50 ms);
   3. LIST of 10,000 Services (target < 1 s);
   4. watch delivery latency to 100 watchers (target p99 < 100 ms).
 
-    .venv/bin/python bench/apiserver_bench.py [--list-size 10000] [--backend sqlite]
+    .venv/bin/python bench/apiserver_bench.py [--rate 200] [--seconds 10] [--list-size 10000]
+    .venv/bin/python bench/apiserver_bench.py --phases steady --seconds 30
+
+The load generator is cheap on purpose, since it shares the machine's cores with the server: one
+prebuilt HTTP/1.1 request per create written on kept-alive TLS connections, the answer read by its
+Content-Length (no HTTP client library on the hot path); uvloop when installed.  The steady phase
+is open loop: request i is due at start + i/rate whatever happened before, and its latency is
+counted from that due time, so a stall of the server (or of this client) shows up in the figures
+instead of silently lowering the offered rate.  Connections are opened before the clock starts (a
+steady client keeps its connections) and one more is opened only when every open one is busy.
 """
 
 from __future__ import annotations
@@ -14,14 +25,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import ssl
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -38,6 +54,7 @@ def service(name: str, annotations: dict[str, str] | None = None) -> dict[str, A
 
 
 def pct(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank on the sorted values)."""
     if not values:
         return float("nan")
     values = sorted(values)
@@ -45,89 +62,264 @@ def pct(values: list[float], p: float) -> float:
     return values[k]
 
 
-async def ensure_namespace(s: aiohttp.ClientSession, name: str) -> None:
-    async with s.post("/api/v1/namespaces", json={"metadata": {"name": name}}) as r:
-        assert r.status in (201, 409), await r.text()
+def ms(x: float) -> str:
+    return f"{x * 1000:.1f} ms"
 
 
-async def create(s: aiohttp.ClientSession, ns: str, name: str, **kw: Any) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+# -- a lean HTTP/1.1 client -------------------------------------------------------------------
+
+
+class HttpError(RuntimeError):
+    pass
+
+
+@dataclass
+class Conn:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+
+    async def request(self, raw: bytes) -> tuple[int, bytes]:
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+                break
+        else:
+            raise HttpError(f"no Content-Length in {head[:200]!r}")
+        body = await self.reader.readexactly(length) if length else b""
+        return status, body
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+@dataclass
+class Client:
+    """Kept-alive TLS connections to the server; `request` borrows an idle one (opening one more
+    when all are busy)."""
+
+    host: str
+    port: int
+    token: str
+    ctx: ssl.SSLContext
+    max_conns: int = 64
+    idle: list[Conn] = field(default_factory=list)
+    opened: int = 0
+    _free: asyncio.Condition | None = None
+
+    @classmethod
+    def for_server(cls, srv: ApiServer) -> Client:
+        return cls("127.0.0.1", srv.port, srv.admin_token, srv.ssl_context())
+
+    async def _open(self) -> Conn:
+        reader, writer = await asyncio.open_connection(self.host, self.port, ssl=self.ctx)
+        self.opened += 1
+        return Conn(reader, writer)
+
+    async def warm(self, n: int) -> None:
+        while len(self.idle) < n:
+            self.idle.append(await self._open())
+
+    def build(self, method: str, path: str, body: bytes = b"") -> bytes:
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Authorization: Bearer {self.token}\r\nAccept: application/json\r\n"
+            f"User-Agent: apiserver-bench\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        return head.encode() + body
+
+    async def _borrow(self) -> Conn:
+        if self.idle:
+            return self.idle.pop()
+        if self.opened < self.max_conns:
+            return await self._open()
+        if self._free is None:
+            self._free = asyncio.Condition()
+        async with self._free:
+            await self._free.wait_for(lambda: bool(self.idle))
+            return self.idle.pop()
+
+    async def request(self, raw: bytes) -> tuple[int, bytes]:
+        """One request on an idle connection (a new one while fewer than `max_conns` are
+        open, else the next one freed)."""
+        conn = await self._borrow()
+        try:
+            result = await conn.request(raw)
+        except BaseException:
+            conn.close()
+            self.opened -= 1
+            raise
+        self.idle.append(conn)
+        if self._free is not None:
+            async with self._free:
+                self._free.notify()
+        return result
+
+    def close(self) -> None:
+        for c in self.idle:
+            c.close()
+        self.idle.clear()
+
+
+def create_request(client: Client, ns: str, name: str, **kw: Any) -> bytes:
+    return client.build("POST", f"/api/v1/namespaces/{ns}/services", orjson.dumps(service(name, **kw)))
+
+
+async def ensure_namespace(client: Client, name: str) -> None:
+    status, body = await client.request(
+        client.build("POST", "/api/v1/namespaces", orjson.dumps({"metadata": {"name": name}}))
+    )
+    if status not in (201, 409):
+        raise HttpError(f"namespace {name}: {status} {body[:200]!r}")
+
+
+async def create(client: Client, ns: str, name: str, **kw: Any) -> float:
+    raw = create_request(client, ns, name, **kw)
     t = time.perf_counter()
-    async with s.post(f"/api/v1/namespaces/{ns}/services", json=service(name, **kw)) as r:
-        body = await r.read()
-        if r.status != 201:
-            raise RuntimeError(f"create {name}: {r.status} {body[:200]!r}")
+    status, body = await client.request(raw)
+    if status != 201:
+        raise HttpError(f"create {name}: {status} {body[:200]!r}")
     return time.perf_counter() - t
 
 
-async def creates_per_second(srv: ApiServer, clients: int, total: int) -> tuple[float, list[float]]:
-    ns = f"bench-c{clients}"
-    async with srv.session() as s:
-        await ensure_namespace(s, ns)
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for i in range(total):
-            queue.put_nowait(i)
-        lat: list[float] = []
+# -- phases -------------------------------------------------------------------------------------
 
-        async def worker() -> None:
-            while True:
-                try:
-                    i = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                lat.append(await create(s, ns, f"s{i}"))
 
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        elapsed = time.perf_counter() - start
+async def creates_per_second(srv: ApiServer, clients: int, total: int, ns: str) -> tuple[float, list[float]]:
+    client = Client.for_server(srv)
+    await ensure_namespace(client, ns)
+    await client.warm(clients)
+    names = iter(range(total))
+    lat: list[float] = []
+
+    async def worker() -> None:
+        for i in names:
+            lat.append(await create(client, ns, f"s{i}"))
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    elapsed = time.perf_counter() - start
+    client.close()
     return total / elapsed, lat
 
 
-async def steady_rate(srv: ApiServer, rate: float, seconds: float) -> list[float]:
-    ns = "bench-steady"
-    lat: list[float] = []
-    async with srv.session() as s:
-        await ensure_namespace(s, ns)
-        tasks = []
-        start = time.perf_counter()
-        n = int(rate * seconds)
-        for i in range(n):
-            due = start + i / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(create(s, ns, f"s{i}")))
-        lat = list(await asyncio.gather(*tasks))
-    return lat
+@dataclass
+class Steady:
+    rate: float
+    seconds: float
+    offered: int = 0
+    latencies: list[float] = field(default_factory=list)  # from each request's due time
+    errors: int = 0
+    achieved: float = 0.0  # completed creates per second over the phase
+    late_start_max: float = 0.0  # how late this client sent a request, at worst
+    connections: int = 0
+    server_cpu: float = 0.0  # server CPU seconds per wall second during the phase
+    first_error: str = ""
+
+
+async def steady_rate(
+    srv: ApiServer, rate: float, seconds: float, ns: str, *, warmup: float = 1.0, prefix: str = "s"
+) -> Steady:
+    """Open loop: request i is due at start + i/rate; latency counts from the due time."""
+    client = Client.for_server(srv)
+    await ensure_namespace(client, ns)
+    await client.warm(8)
+    res = Steady(rate, seconds)
+    loop = asyncio.get_running_loop()
+    tasks: list[asyncio.Task[None]] = []
+    last_done = [0.0]
+
+    async def one(raw: bytes, due: float, measured: bool) -> None:
+        try:
+            status, _ = await client.request(raw)
+        except Exception as exc:
+            res.errors += 1
+            res.first_error = res.first_error or repr(exc)
+            return
+        done = loop.time()
+        if status != 201:
+            res.errors += 1
+            res.first_error = res.first_error or f"HTTP {status}"
+            return
+        if measured:
+            res.latencies.append(done - due)
+            last_done[0] = max(last_done[0], done)
+
+    n_warm = int(rate * warmup)
+    n = int(rate * seconds)
+    # Build every request body before the clock starts: the generator should only send.
+    raws = [create_request(client, ns, f"{prefix}{i}") for i in range(n_warm + n)]
+    t0 = measure_start = loop.time()
+    cpu0 = cpu_seconds(srv.pid)
+    for i, raw in enumerate(raws):
+        measured = i >= n_warm
+        if i == n_warm:
+            cpu0 = cpu_seconds(srv.pid)
+            measure_start = loop.time()
+        due = t0 + i / rate
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        elif measured:
+            res.late_start_max = max(res.late_start_max, -delay)
+        tasks.append(loop.create_task(one(raw, due, measured)))
+    await asyncio.gather(*tasks)
+    cpu1 = cpu_seconds(srv.pid)
+    first_due = t0 + n_warm / rate
+    span = max(last_done[0] - first_due, 1e-9)
+    res.offered = n
+    res.achieved = len(res.latencies) / span
+    res.connections = client.opened
+    res.server_cpu = (cpu1 - cpu0) / max(loop.time() - measure_start, 1e-9)
+    client.close()
+    return res
 
 
 async def big_list(srv: ApiServer, size: int) -> tuple[float, float, int]:
     ns = "bench-list"
-    async with srv.session() as s:
-        await ensure_namespace(s, ns)
-        sem = asyncio.Semaphore(32)
+    client = Client.for_server(srv)
+    await ensure_namespace(client, ns)
+    await client.warm(32)
+    names = iter(range(size))
 
-        async def one(i: int) -> None:
-            async with sem:
-                await create(s, ns, f"s{i:05d}")
+    async def worker() -> None:
+        for i in names:
+            await create(client, ns, f"s{i:05d}")
 
-        t = time.perf_counter()
-        await asyncio.gather(*(one(i) for i in range(size)))
-        fill = time.perf_counter() - t
-        t = time.perf_counter()
-        async with s.get(f"/api/v1/namespaces/{ns}/services") as r:
-            body = await r.read()
-        elapsed = time.perf_counter() - t
-        count = len(json.loads(body)["items"])
+    t = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(32)))
+    fill = time.perf_counter() - t
+    t = time.perf_counter()
+    status, body = await client.request(client.build("GET", f"/api/v1/namespaces/{ns}/services"))
+    elapsed = time.perf_counter() - t
+    if status != 200:
+        raise HttpError(f"list: {status} {body[:200]!r}")
+    count = len(orjson.loads(body)["items"])
+    client.close()
     return elapsed, fill, count
 
 
 async def watch_latency(srv: ApiServer, watchers: int, events: int) -> list[float]:
     ns = "bench-watch"
     lat: list[float] = []
-    async with srv.session() as admin:
-        await ensure_namespace(admin, ns)
-        async with admin.get(f"/api/v1/namespaces/{ns}/services") as r:
-            rv = (await r.json())["metadata"]["resourceVersion"]
+    client = Client.for_server(srv)
+    await ensure_namespace(client, ns)
+    _, body = await client.request(client.build("GET", f"/api/v1/namespaces/{ns}/services"))
+    rv = orjson.loads(body)["metadata"]["resourceVersion"]
     sessions = [srv.session() for _ in range(watchers)]
     ready = 0
     done = asyncio.Event()
@@ -155,57 +347,91 @@ async def watch_latency(srv: ApiServer, watchers: int, events: int) -> list[floa
     while ready < watchers:
         await asyncio.sleep(0.05)
     await asyncio.sleep(0.2)
-    async with srv.session() as admin:
-        for i in range(events):
-            await create(admin, ns, f"w{i}", annotations={"bench/sent": repr(time.time())})
-            await asyncio.sleep(0.05)
+    for i in range(events):
+        await create(client, ns, f"w{i}", annotations={"bench/sent": repr(time.time())})
+        await asyncio.sleep(0.05)
     await asyncio.wait_for(done.wait(), 60)
     for t in tasks:
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     for s in sessions:
         await s.close()
+    client.close()
     return lat
 
 
-def ms(x: float) -> str:
-    return f"{x * 1000:.1f} ms"
+def print_steady(r: Steady) -> None:
+    lat = r.latencies
+    print(
+        f"  steady {r.rate:.0f} creates/s (open loop) for {r.seconds:.0f}s: achieved {r.achieved:.1f}/s, "
+        f"{len(lat)}/{r.offered} ok, {r.errors} errors" + (f" (first: {r.first_error})" if r.errors else "")
+    )
+    if lat:
+        print(
+            f"    latency p50 {ms(statistics.median(lat))}  p95 {ms(pct(lat, 95))}  p99 {ms(pct(lat, 99))}  "
+            f"max {ms(max(lat))}   (target p99 < 50 ms)"
+        )
+    print(
+        f"    server CPU {r.server_cpu * 100:.0f}% of a core; {r.connections} connections; "
+        f"client sent at worst {ms(r.late_start_max)} late"
+    )
 
 
 async def main(args: argparse.Namespace) -> None:
+    phases = set(args.phases.split(","))
+    load = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         srv = start_apiserver(Path(tmp) / "data", "--log-level", "warning", backend=args.backend)
         try:
-            print(f"apiserver benchmark ({args.backend}, pid {srv.pid}, {srv.url})")
-            for clients in (1, 32):
-                rate, lat = await creates_per_second(srv, clients, args.creates)
+            print(
+                f"apiserver benchmark ({args.backend}, server pid {srv.pid}, {srv.url}); "
+                f"{os.cpu_count()} CPUs, load average before start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+            )
+            if "throughput" in phases:
+                for clients in (1, 32):
+                    rate, lat = await creates_per_second(srv, clients, args.creates, f"bench-c{clients}")
+                    print(
+                        f"  creates, {clients:2d} client(s): {rate:7.1f}/s   p50 {ms(statistics.median(lat))}  "
+                        f"p99 {ms(pct(lat, 99))}"
+                    )
+            if "steady" in phases:
+                for run in range(args.repeat):
+                    r = await steady_rate(srv, args.rate, args.seconds, f"bench-steady{run}")
+                    print_steady(r)
+            if "list" in phases:
+                elapsed, fill, count = await big_list(srv, args.list_size)
                 print(
-                    f"  creates, {clients:2d} client(s): {rate:7.1f}/s   p50 {ms(statistics.median(lat))}  "
-                    f"p99 {ms(pct(lat, 99))}"
+                    f"  LIST of {count} Services: {ms(elapsed)}   (target < 1000 ms; filled in {fill:.1f}s)"
                 )
-            lat = await steady_rate(srv, args.rate, args.seconds)
-            print(
-                f"  steady {args.rate:.0f} creates/s for {args.seconds:.0f}s: p50 {ms(statistics.median(lat))}  "
-                f"p99 {ms(pct(lat, 99))}   (target p99 < 50 ms)"
-            )
-            elapsed, fill, count = await big_list(srv, args.list_size)
-            print(f"  LIST of {count} Services: {ms(elapsed)}   (target < 1000 ms; filled in {fill:.1f}s)")
-            lat = await watch_latency(srv, args.watchers, args.watch_events)
-            print(
-                f"  watch delivery to {args.watchers} watchers ({len(lat)} deliveries): "
-                f"p50 {ms(statistics.median(lat))}  p99 {ms(pct(lat, 99))}   (target p99 < 100 ms)"
-            )
+            if "watch" in phases:
+                lat = await watch_latency(srv, args.watchers, args.watch_events)
+                print(
+                    f"  watch delivery to {args.watchers} watchers ({len(lat)} deliveries): "
+                    f"p50 {ms(statistics.median(lat))}  p99 {ms(pct(lat, 99))}   (target p99 < 100 ms)"
+                )
+            print(f"  load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         finally:
             srv.stop()
+
+
+def _runner() -> Callable[[Any], Any]:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run
+    run: Callable[[Any], Any] = uvloop.run
+    return run
 
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--backend", default="sqlite", choices=["sqlite", "memory"])
-    p.add_argument("--creates", type=int, default=500)
+    p.add_argument("--phases", default="throughput,steady,list,watch", help="comma-separated subset")
+    p.add_argument("--creates", type=int, default=1000, help="creates per throughput run")
     p.add_argument("--rate", type=float, default=200.0)
-    p.add_argument("--seconds", type=float, default=5.0)
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--repeat", type=int, default=1, help="steady runs (each in a fresh namespace)")
     p.add_argument("--list-size", type=int, default=10000)
     p.add_argument("--watchers", type=int, default=100)
     p.add_argument("--watch-events", type=int, default=20)
-    asyncio.run(main(p.parse_args()))
+    _runner()(main(p.parse_args()))

@@ -34,6 +34,7 @@ log = logging.getLogger("kubesvc.apiserver")
 
 _optional = handlers._optional
 openapi = _optional("kubesvc.apiserver.openapi")
+reviews = _optional("kubesvc.apiserver.reviews")
 
 # Paths anyone may read without a token (upstream `system:public-info-viewer`).
 PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
@@ -89,6 +90,16 @@ class InstrumentedStore:
             return await self.inner.list(prefix, revision=revision, limit=limit, start_after=start_after)
         finally:
             self._observe("list", prefix, time.perf_counter() - t)
+
+    async def count(self, prefix: str, *, revision: int = 0, start_after: str = "") -> int:
+        t = time.perf_counter()
+        try:
+            counted: int = await self.inner.count(  # type: ignore[attr-defined]
+                prefix, revision=revision, start_after=start_after
+            )
+            return counted
+        finally:
+            self._observe("count", prefix, time.perf_counter() - t)
 
     async def txn(self, compares: Sequence[Compare], ops: Sequence[Op]) -> TxnResult:
         t = time.perf_counter()
@@ -346,6 +357,9 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     request[REQUEST_INFO] = ri
     user = _authenticate(request, state)
     request[USER] = user
+    review = reviews.review_info(ri) if reviews is not None else None
+    if review is not None:  # self reviews: every authenticated user may create them
+        return await reviews.serve(request, review, user, state.config.max_request_body_bytes)
     _authorize(user, ri, request.method)
     if ri.is_resource:
         return await _resource(request, ri, state)

@@ -11,6 +11,13 @@ from typing import Any
 
 from kubesvc.api import scheme
 from kubesvc.api.scheme import ResourceInfo
+from kubesvc.apiserver.reviews import RESOURCES as REVIEW_RESOURCES
+
+
+def _all() -> list[ResourceInfo]:
+    """Every served resource: the scheme's kinds and the (storeless) self reviews."""
+    return [*scheme.ALL, *REVIEW_RESOURCES]
+
 
 # Verbs of a subresource (status/finalize) as upstream lists them.
 _SUBRESOURCE_VERBS = {"status": ["get", "patch", "update"], "finalize": ["update"]}
@@ -43,17 +50,52 @@ def api_versions(server_address: str) -> dict[str, Any]:
 
 
 def _group_entry(group: str) -> dict[str, Any]:
-    versions = sorted({r.version for r in scheme.ALL if r.group == group})
+    versions = sorted({r.version for r in _all() if r.group == group})
     gvs = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
     return {"name": group, "versions": gvs, "preferredVersion": gvs[0]}
 
 
+# kube-apiserver lists its groups by priority (`pkg/controlplane/apiserver` group priorities),
+# not by name; these are ours in that order.  A group missing here goes last.
+_GROUP_ORDER = (
+    "apiregistration.k8s.io",
+    "apps",
+    "events.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "autoscaling",
+    "batch",
+    "certificates.k8s.io",
+    "networking.k8s.io",
+    "policy",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "scheduling.k8s.io",
+    "coordination.k8s.io",
+    "node.k8s.io",
+    "discovery.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+)
+
+
+def _group_rank(group: str) -> int:
+    return _GROUP_ORDER.index(group) if group in _GROUP_ORDER else len(_GROUP_ORDER)
+
+
 def _named_groups() -> list[str]:
     out: list[str] = []
-    for r in scheme.ALL:
+    for r in _all():
         if r.group and r.group not in out:
             out.append(r.group)
-    return out
+    return sorted(out, key=_group_rank)
+
+
+def _resources_in(group: str, version: str) -> list[ResourceInfo]:
+    """A group-version's resources sorted by name, as kube-apiserver serves them (this order is
+    also the order of `kubectl get all`: pods before services)."""
+    return sorted((r for r in _all() if r.group == group and r.version == version), key=lambda r: r.resource)
 
 
 def api_group_list() -> dict[str, Any]:
@@ -74,7 +116,7 @@ def api_group(group: str) -> dict[str, Any] | None:
 
 
 def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
-    infos = scheme.resources_in(group, version)
+    infos = _resources_in(group, version)
     if not infos:
         return None
     resources: list[dict[str, Any]] = []
@@ -91,7 +133,7 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
         if r.categories:
             entry["categories"] = list(r.categories)
         resources.append(entry)
-        for sub in r.subresources:
+        for sub in sorted(r.subresources):
             resources.append(
                 {
                     "name": f"{r.resource}/{sub}",
@@ -128,7 +170,7 @@ def _discovery_resource(r: ResourceInfo) -> dict[str, Any]:
                 "responseKind": {"group": r.group, "version": r.version, "kind": r.kind},
                 "verbs": _SUBRESOURCE_VERBS.get(sub, ["get"]),
             }
-            for sub in r.subresources
+            for sub in sorted(r.subresources)
         ]
     return d
 
@@ -138,14 +180,14 @@ def aggregated(core: bool, api_version: str) -> dict[str, Any]:
     groups = [""] if core else _named_groups()
     items = []
     for g in groups:
-        versions = sorted({r.version for r in scheme.ALL if r.group == g})
+        versions = sorted({r.version for r in _all() if r.group == g})
         items.append(
             {
                 "metadata": {"name": g, "creationTimestamp": None},
                 "versions": [
                     {
                         "version": v,
-                        "resources": [_discovery_resource(r) for r in scheme.resources_in(g, v)],
+                        "resources": [_discovery_resource(r) for r in _resources_in(g, v)],
                         "freshness": "Current",
                     }
                     for v in versions

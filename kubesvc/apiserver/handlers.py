@@ -26,6 +26,7 @@ from kubesvc.api.scheme import ResourceInfo
 from kubesvc.apiserver import negotiation as neg
 from kubesvc.apiserver import pruning
 from kubesvc.apiserver.requestinfo import RequestInfo
+from kubesvc.registry import deletion
 from kubesvc.registry.generic import ListOptions, ResourceStore, clone
 from kubesvc.registry.selectors import build_filter
 from kubesvc.registry.strategy import Obj, Strategy, apply_defaults
@@ -48,6 +49,7 @@ tables = _optional("kubesvc.apiserver.tables")
 fieldmanager = _optional("kubesvc.apiserver.fieldmanager")
 protobuf = _optional("kubesvc.apiserver.protobuf")
 patch_mod = _optional("kubesvc.api.patch")
+wireshape = _optional("kubesvc.apiserver.wireshape")
 
 
 @dataclass
@@ -300,7 +302,15 @@ def decode_object(scope: RequestScope, body: bytes, content_type: str) -> Obj:
             f"{kind}.metadata of type v1.ObjectMeta"
         )
     check_fields(scope, doc, pairs, strict_prefix=prefix)
+    reshape(scope, doc)
     return doc
+
+
+def reshape(scope: RequestScope, obj: Obj) -> None:
+    """What decoding into the Go struct does to the body: empty omitempty fields dropped,
+    times reformatted (a bad one is a 400), always-written structs present (wireshape.py)."""
+    if wireshape is not None:
+        wireshape.reshape(obj, scope.info)
 
 
 # The internal (hub) package of each group, as upstream's conversion errors name it.
@@ -623,6 +633,7 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
             check_fields(scope, result, None, patch=doc)
         check_name(scope, result)
         check_namespace(scope, result)
+        reshape(scope, result)
         apply_defaults(result)
         if ctype != neg.APPLY_PATCH:
             record_update(scope, current, result, manager, sub)
@@ -663,30 +674,17 @@ def _check_apply_body(scope: RequestScope, doc: Obj) -> None:
     check_kind(scope.info, str(doc["apiVersion"]), str(doc["kind"]))
 
 
-def _delete_options(body: bytes, content_type: str, query: Mapping[str, str]) -> dict[str, Any]:
-    opts: dict[str, Any] = {}
+def _delete_options(body: bytes, content_type: str, query: Mapping[str, str]) -> deletion.DeleteOptions:
+    """DeleteOptions as upstream's DELETE handler reads them: from the body when there is one,
+    else from the query; validated (422 on DeleteOptions.meta.k8s.io)."""
+    doc: dict[str, Any] | None = None
     if body.strip():
-        doc, _ = decode_document(body, content_type or neg.JSON)
-        if not isinstance(doc, dict):
+        decoded, _ = decode_document(body, content_type or neg.JSON)
+        if not isinstance(decoded, dict):
             raise errors.bad_request("DeleteOptions must be an object")
-        opts.update(doc)
-    if "gracePeriodSeconds" in query:
-        try:
-            opts["gracePeriodSeconds"] = int(query["gracePeriodSeconds"])
-        except ValueError as exc:
-            raise errors.bad_request(f'invalid gracePeriodSeconds "{query["gracePeriodSeconds"]}"') from exc
-    if "propagationPolicy" in query:
-        opts["propagationPolicy"] = query["propagationPolicy"]
-    policy = opts.get("propagationPolicy")
-    if policy is not None and policy not in ("Orphan", "Background", "Foreground"):
-        from kubesvc.api import fields as F
-
-        raise errors.invalid(
-            "DeleteOptions",
-            "",
-            [F.not_supported("propagationPolicy", policy, ["Foreground", "Background", "Orphan", "nil"])],
-            "meta.k8s.io",
-        )
+        doc = decoded
+    opts = deletion.decode_delete_options(doc, query)
+    deletion.check_delete_options(opts)
     return opts
 
 
@@ -701,16 +699,8 @@ async def delete(request: web.Request, scope: RequestScope, limit: int) -> web.S
     out = output_for(request, allow_table=False)
     body = await read_body(request, limit)
     opts = _delete_options(body, request.headers.get("Content-Type", ""), scope.query)
-    is_dry = dry_run(scope.query, list(opts.get("dryRun") or []))
-    pre = opts.get("preconditions") or {}
-    grace = opts.get("gracePeriodSeconds")
     obj, deleted = await scope.rs.delete(
-        scope.ri.namespace,
-        scope.ri.name,
-        precondition_uid=pre.get("uid"),
-        precondition_rv=pre.get("resourceVersion"),
-        grace_period_seconds=int(grace) if grace is not None else None,
-        dry_run=is_dry,
+        scope.ri.namespace, scope.ri.name, dry_run=bool(opts.dry_run), options=opts
     )
     if deleted and scope.info.kind not in RETURNS_DELETED_OBJECT:
         meta = obj.get("metadata") or {}
@@ -727,7 +717,10 @@ async def delete(request: web.Request, scope: RequestScope, limit: int) -> web.S
             },
         }
         return respond(status, 200, out)
-    return respond(obj, 200, out)
+    # upstream answers 202 Accepted when the object stays and the client asked, the old way,
+    # for its dependents to be deleted (orphanDependents=false)
+    code = 202 if not deleted and opts.orphan_dependents is False else 200
+    return respond(obj, code, out)
 
 
 async def delete_collection(request: web.Request, scope: RequestScope, limit: int) -> web.StreamResponse:
@@ -735,13 +728,9 @@ async def delete_collection(request: web.Request, scope: RequestScope, limit: in
         raise method_not_allowed()
     out = output_for(request, allow_table=False)
     body = await read_body(request, limit)
+    list_opts = list_options(scope)
     opts = _delete_options(body, request.headers.get("Content-Type", ""), scope.query)
-    is_dry = dry_run(scope.query, list(opts.get("dryRun") or []))
-    grace = opts.get("gracePeriodSeconds")
     lst = await scope.rs.delete_collection(
-        scope.ri.namespace,
-        list_options(scope),
-        grace_period_seconds=int(grace) if grace is not None else None,
-        dry_run=is_dry,
+        scope.ri.namespace, list_opts, dry_run=bool(opts.dry_run), options=opts
     )
     return respond(lst, 200, out)

@@ -158,8 +158,45 @@ MESSAGES: dict[str, dict[int, F]] = {
     },
 }
 
+# The self reviews kubectl 1.32+ posts as protobuf (`auth can-i`, `auth whoami`): k8s.io/api
+# authorization/v1 and authentication/v1 generated.proto.
+MESSAGES.update(
+    {
+        "SelfSubjectAccessReview": {
+            1: F("metadata", "ObjectMeta"),
+            2: F("spec", "SelfSubjectAccessReviewSpec"),
+        },
+        "SelfSubjectAccessReviewSpec": {
+            1: F("resourceAttributes", "ResourceAttributes"),
+            2: F("nonResourceAttributes", "NonResourceAttributes"),
+        },
+        "ResourceAttributes": {
+            1: F("namespace", "string"),
+            2: F("verb", "string"),
+            3: F("group", "string"),
+            4: F("version", "string"),
+            5: F("resource", "string"),
+            6: F("subresource", "string"),
+            7: F("name", "string"),
+        },
+        "NonResourceAttributes": {1: F("path", "string"), 2: F("verb", "string")},
+        "SelfSubjectRulesReview": {
+            1: F("metadata", "ObjectMeta"),
+            2: F("spec", "SelfSubjectRulesReviewSpec"),
+        },
+        "SelfSubjectRulesReviewSpec": {1: F("namespace", "string")},
+        "SelfSubjectReview": {1: F("metadata", "ObjectMeta")},
+    }
+)
+
 # (apiVersion, kind) -> top-level message.
-KINDS: dict[tuple[str, str], str] = {("v1", "Service"): "Service", ("v1", "Namespace"): "Namespace"}
+KINDS: dict[tuple[str, str], str] = {
+    ("v1", "Service"): "Service",
+    ("v1", "Namespace"): "Namespace",
+    ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
+    ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview",
+    ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
+}
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:

@@ -186,7 +186,12 @@ async def serve(
             if allow_bookmarks:
                 wait = min(wait, max(next_bookmark - now, 0.0))
             try:
-                item = await asyncio.wait_for(queue.get(), timeout=max(wait, 0.0))
+                # Take what is queued without waiting: under write load one loop iteration
+                # takes long, and a wait per event would send one event per iteration.
+                if queue.empty():
+                    item = await asyncio.wait_for(queue.get(), timeout=max(wait, 0.0))
+                else:
+                    item = queue.get_nowait()
             except TimeoutError:
                 if request.transport is None or request.transport.is_closing():
                     break

@@ -39,6 +39,36 @@ def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     return m if isinstance(m, Mapping) else {}
 
 
+class LineSplitter:
+    """The lines of a newline-delimited stream (a watch), fed in chunks as they arrive.
+
+    Linear in the bytes fed: a backlog of thousands of events arriving as one large chunk is cut
+    with one `split`, and a line spread over many chunks is joined once.  Blank lines are
+    dropped."""
+
+    def __init__(self) -> None:
+        self._partial: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        parts = chunk.split(b"\n")
+        if len(parts) == 1:
+            if chunk:
+                self._partial.append(chunk)
+            return []
+        if self._partial:
+            self._partial.append(parts[0])
+            parts[0] = b"".join(self._partial)
+        tail = parts.pop()
+        self._partial = [tail] if tail else []
+        return [line for line in parts if line and not line.isspace()]
+
+    def end(self) -> bytes | None:
+        """What is left after the stream ended without a final newline (None if nothing)."""
+        rest = b"".join(self._partial)
+        self._partial = []
+        return rest if rest and not rest.isspace() else None
+
+
 class RestClient:
     """An async Kubernetes API client for one server and identity."""
 
@@ -363,18 +393,13 @@ class RestClient:
             ) as resp:
                 if resp.status >= 400:
                     raise self._error(resp.status, await resp.read(), resp.headers.get("Content-Type", ""))
-                buf = b""
+                lines = LineSplitter()
                 async for chunk in resp.content.iter_any():
-                    buf += chunk
-                    while True:
-                        nl = buf.find(b"\n")
-                        if nl < 0:
-                            break
-                        line, buf = buf[:nl], buf[nl + 1 :]
-                        if line.strip():
-                            yield self._event(line)
-                if buf.strip():
-                    yield self._event(buf)
+                    for line in lines.feed(chunk):
+                        yield self._event(line)
+                rest = lines.end()
+                if rest is not None:
+                    yield self._event(rest)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise TransportError(f"watch {path}: {exc!r}") from exc
 

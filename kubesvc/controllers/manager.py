@@ -10,7 +10,8 @@ Controllers (names as upstream's, old aliases accepted; `--controllers` takes `*
   endpointslice-mirroring-controller  (`endpointslicemirroring`) mirrors user Endpoints
   endpoints-controller                (`endpoint`)               legacy v1 Endpoints
   namespace-controller                (`namespace`)              finishes namespace deletion
-  garbage-collector-controller        (`garbagecollector`)       slices/Endpoints whose owner is gone
+  garbage-collector-controller        (`garbagecollector`)       ownerReferences: cascading deletion,
+                                                                 orphan and foreground finalizers
   service-lb-controller               (`service`)                our bare-metal LoadBalancer IPs
 
 Informer caches drop `metadata.managedFields` from every object and keep of a Pod only what the
@@ -36,11 +37,12 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from kubesvc.api.scheme import ENDPOINT_SLICES, ENDPOINTS, LEASES, NAMESPACES, PODS, SERVICES, ResourceInfo
+from kubesvc.client.gctune import freeze_heap, tune_gc
 from kubesvc.client.informer import Informer, InformerFactory
 from kubesvc.client.rest import RestClient
 from kubesvc.controllers.endpoints.controller import EndpointsController
 from kubesvc.controllers.endpointslice.controller import EndpointSliceController
-from kubesvc.controllers.gc import GarbageCollector
+from kubesvc.controllers.gc import GarbageCollector, gc_resources
 from kubesvc.controllers.leaderelection import LeaderElectionConfig, LeaderElector, default_identity
 from kubesvc.controllers.loadbalancer.controller import LoadBalancerController
 from kubesvc.controllers.loadbalancer.pool import DEFAULT_POOL, IPPool, PoolSpecError
@@ -281,7 +283,7 @@ def build_controllers(
         elif name == "namespace-controller":
             built.append(NamespaceController(client, namespaces=factory.informer(NAMESPACES)))
         elif name == "garbage-collector-controller":
-            built.append(GarbageCollector(client, services=services, endpoints=endpoints, slices=slices))
+            built.append(GarbageCollector(client, {info: factory.informer(info) for info in gc_resources()}))
         elif name == "service-lb-controller":
             built.append(
                 LoadBalancerController(
@@ -357,6 +359,7 @@ class Manager:
         self.factory.start()
         log.info("started controllers: %s", ", ".join(self.names))
         tasks = [asyncio.create_task(c.run(), name=f"controller:{c.name}") for c in self.controllers]
+        tasks.append(asyncio.create_task(self._freeze_when_synced(self.factory)))
         try:
             await asyncio.gather(*tasks)
         finally:
@@ -365,6 +368,13 @@ class Manager:
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.factory.stop()
             self.leading.clear()
+
+    @staticmethod
+    async def _freeze_when_synced(factory: InformerFactory) -> None:
+        """The caches are filled: keep the garbage collector off them (client/gctune.py)."""
+        await factory.wait_synced()
+        freeze_heap()
+        log.info("informer caches synced")
 
     async def run(self) -> int:
         """Run until cancelled; returns the process exit status (1 when leadership was lost)."""
@@ -452,6 +462,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         print(f"Error: {exc}", file=sys.stderr)
         return 2
     runner: Callable[[], Coroutine[Any, Any, int]] = lambda: _serve(options)  # noqa: E731
+    tune_gc()
     try:
         import uvloop
 

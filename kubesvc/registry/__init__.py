@@ -23,6 +23,7 @@ from kubesvc.registry.generic import (
     ResourceStore,
 )
 from kubesvc.registry.kinds import FINALIZER_KUBERNETES, strategy_for
+from kubesvc.registry.nscache import NamespaceCache
 from kubesvc.registry.selectors import ObjectFilter
 from kubesvc.registry.strategy import Strategy, apply_defaults
 from kubesvc.storage.interface import Store
@@ -37,6 +38,8 @@ class Registry:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._by_info: dict[ResourceInfo, ResourceStore] = {}
+        # What create admission reads instead of the store (upstream: an informer's lister).
+        self.namespace_cache = NamespaceCache(store, f"/registry/{scheme.NAMESPACES.group_resource}/")
 
     def add(self, rs: ResourceStore) -> None:
         self._by_info[rs.info] = rs

@@ -19,7 +19,8 @@ Writes follow upstream's generic store (`k8s.io/apiserver/pkg/registry/generic/r
   that lost a race is retried with a fresh read unless the caller pinned a resourceVersion
   (then 409 Conflict).  An update that changes nothing is not written.
 * delete: preconditions, graceful deletion (Pods), finalizers (set deletionTimestamp and keep
-  the object), else a CAS delete.  An update that removes the last finalizer of an object
+  the object; `orphan`/`foregroundDeletion` added as the propagation policy asks, rules in
+  `registry/deletion.py`), else a CAS delete.  An update that removes the last finalizer of an object
   being deleted with grace 0 deletes it.
 
 Namespaced creates pass upstream's NamespaceLifecycle admission: the namespace must exist and
@@ -43,6 +44,8 @@ from typing import Any
 from kubesvc.api import codec, errors
 from kubesvc.api import fields as F
 from kubesvc.api.scheme import NAMESPACES, ResourceInfo
+from kubesvc.registry import deletion
+from kubesvc.registry.nscache import is_terminating
 from kubesvc.registry.selectors import ObjectFilter
 from kubesvc.registry.strategy import Obj, Strategy, WriteTxn, apply_defaults
 from kubesvc.storage.interface import (
@@ -137,9 +140,23 @@ class WatchItem:
     revision: int
 
 
-def encode_continue(rv: int, start: str) -> str:
-    raw = codec.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start})
+def encode_continue(rv: int, start: str, remaining: int | None = None) -> str:
+    """The continue token: upstream's {v, rv, start}, plus (ours) the remainingItemCount of
+    the page that made it, so the next page of the same snapshot needs no count."""
+    doc: dict[str, Any] = {"v": "meta.k8s.io/v1", "rv": rv, "start": start}
+    if remaining is not None:
+        doc["rem"] = remaining
+    raw = codec.dumps(doc)
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _continue_remaining(token: str) -> int | None:
+    """The remainingItemCount a continue token carries, if any (tokens are validated before)."""
+    try:
+        rem = codec.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))).get("rem")
+    except Exception:
+        return None
+    return rem if isinstance(rem, int) and not isinstance(rem, bool) else None
 
 
 def decode_continue(token: str) -> tuple[int, str]:
@@ -320,7 +337,14 @@ class ResourceStore:
             ) from exc
         list_meta: dict[str, Any] = {"resourceVersion": str(revision)}
         if more:
-            list_meta["continue"] = encode_continue(revision, last_key[len(prefix) :] + "\x00")
+            remaining: int | None = None
+            if opts.filter.everything:
+                remaining = await self._remaining_items(
+                    prefix, revision, last_key, opts.continue_token, len(items)
+                )
+            list_meta["continue"] = encode_continue(revision, last_key[len(prefix) :] + "\x00", remaining)
+            if remaining is not None:
+                list_meta["remainingItemCount"] = remaining
         for it in items:
             it.pop("kind", None)
             it.pop("apiVersion", None)
@@ -330,6 +354,24 @@ class ResourceStore:
             "metadata": list_meta,
             "items": items,
         }
+
+    async def _remaining_items(
+        self, prefix: str, revision: int, last_key: str, token: str, returned: int
+    ) -> int | None:
+        """Upstream sets `remainingItemCount` only for a list without label or field selector
+        (etcd's range count less the page; a selector would make it a guess).  A next page of
+        the same snapshot takes its count from the token: the previous count less this page.
+        None when the store cannot count."""
+        previous = _continue_remaining(token) if token else None
+        if previous is not None and previous - returned > 0:
+            return previous - returned
+        count = getattr(self.store, "count", None)
+        if count is None:
+            return None
+        try:
+            return int(await count(prefix, revision=revision, start_after=last_key))
+        except CompactedError:
+            return None
 
     async def wait_for_revision(self, rev: int, timeout: float = 3.0) -> int:
         loop = asyncio.get_running_loop()
@@ -417,6 +459,7 @@ class ResourceStore:
                 txn.committed()
                 _meta(obj)["resourceVersion"] = str(res.revision)
                 return obj
+            txn.current = dict(res.current)
             txn.aborted()
             if res.current.get(key) is not None:
                 raise errors.already_exists(self.info.resource, name, self.info.group)
@@ -429,13 +472,14 @@ class ResourceStore:
         if self.registry is None:
             return
         ns_store: ResourceStore = self.registry.get(NAMESPACES)
-        kv = await self.store.get(ns_store.key("", namespace))
-        if kv is None:
-            raise errors.not_found("namespaces", namespace)
-        ns = codec.loads(kv.value)
-        if (ns.get("status") or {}).get("phase") == "Terminating" or (ns.get("metadata") or {}).get(
-            "deletionTimestamp"
-        ):
+        cache = getattr(self.registry, "namespace_cache", None)
+        terminating = None if cache is None else await cache.terminating(namespace)
+        if terminating is None:  # not in the cache: read the store (upstream: a live lookup)
+            kv = await self.store.get(ns_store.key("", namespace))
+            if kv is None:
+                raise errors.not_found("namespaces", namespace)
+            terminating = is_terminating(codec.loads(kv.value))
+        if terminating:
             msg = f"unable to create new content in namespace {namespace} because it is being terminated"
             err = errors.forbidden(self.info.resource, name, msg, self.info.group)
             assert err.details is not None
@@ -554,6 +598,7 @@ class ResourceStore:
                 txn.committed()
                 new_meta["resourceVersion"] = str(res.revision)
                 return new, False
+            txn.current = dict(res.current)
             txn.aborted()
             now_kv = res.current.get(key)
             if pinned and (now_kv is None or now_kv.mod_revision != kv.mod_revision):
@@ -590,22 +635,43 @@ class ResourceStore:
         precondition_rv: str | None = None,
         grace_period_seconds: int | None = None,
         dry_run: bool = False,
+        options: deletion.DeleteOptions | None = None,
     ) -> tuple[Obj, bool]:
         """Returns (object, deleted_now).  When deleted_now is False the object is being deleted
-        (graceful deletion or finalizers) and is returned in its updated state."""
+        (graceful deletion or finalizers, see `registry/deletion.py`) and is returned in its
+        updated state.  `options` (the request's DeleteOptions) replaces the keyword options."""
+        opts = options or deletion.DeleteOptions(
+            grace_period_seconds=grace_period_seconds,
+            precondition_uid=precondition_uid,
+            precondition_rv=precondition_rv,
+        )
         key = self.key(namespace, name)
         for _ in range(MAX_RETRIES):
             kv = await self.store.get(key)
             if kv is None:
                 raise self._not_found(name)
             old = self.decode(kv)
-            meta = old.get("metadata") or {}
-            _check_delete_preconditions(self.info, name, meta, precondition_uid, precondition_rv)
-            pending = await self._graceful_or_finalize(kv, old, grace_period_seconds, dry_run=dry_run)
-            if pending == "retry":
-                continue
-            if pending is not None:
-                return pending, False
+            deletion.check_preconditions(self.info, old.get("metadata") or {}, opts)
+            plan = deletion.plan_delete(
+                old,
+                opts,
+                policy=deletion.default_gc_policy(self.info),
+                grace_for=self.strategy.graceful_delete_seconds,
+                now=self.clock(),
+            )
+            if plan.action is deletion.Action.PENDING:
+                return old, False
+            if plan.action is deletion.Action.UPDATE:
+                new = plan.obj
+                if new == old or dry_run:
+                    return new, False
+                res = await self.store.txn(
+                    [Compare(key, "mod_revision", "=", kv.mod_revision)], [Put(key, self.encode(new))]
+                )
+                if not res.succeeded:
+                    continue
+                _meta(new)["resourceVersion"] = str(res.revision)
+                return new, False
             txn = WriteTxn(self.store)
             try:
                 await self.strategy.begin_delete(old, txn, dry_run=dry_run)
@@ -614,49 +680,15 @@ class ResourceStore:
                 raise
             if dry_run:
                 txn.aborted()
-                return old, True
+                return plan.obj, True
             res = await self.store.txn(
                 [Compare(key, "mod_revision", "=", kv.mod_revision), *txn.compares], [Delete(key), *txn.ops]
             )
             if res.succeeded:
                 txn.committed()
-                return old, True
+                return plan.obj, True
             txn.aborted()
         raise errors.conflict(self.info.resource, name, errors.CONFLICT_MODIFIED, self.info.group)
-
-    async def _graceful_or_finalize(
-        self, kv: KeyValue, old: Obj, requested_grace: int | None, *, dry_run: bool
-    ) -> Any:
-        """None: delete now.  An object: deletion is pending (returned as updated).  "retry"."""
-        meta = old.get("metadata") or {}
-        grace = self.strategy.graceful_delete_seconds(old, requested_grace)
-        finalizers = meta.get("finalizers") or []
-        now = self.clock()
-        new = clone(old)
-        new_meta = _meta(new)
-        if grace is not None and grace > 0:
-            current = meta.get("deletionGracePeriodSeconds")
-            if meta.get("deletionTimestamp") and current is not None and grace >= current:
-                return old
-            new_meta["deletionTimestamp"] = rfc3339(now + dt.timedelta(seconds=grace))
-            new_meta["deletionGracePeriodSeconds"] = grace
-        elif finalizers:
-            if not meta.get("deletionTimestamp"):
-                new_meta["deletionTimestamp"] = rfc3339(now)
-            new_meta["deletionGracePeriodSeconds"] = 0
-            if new == old:
-                return old
-        else:
-            return None
-        if dry_run:
-            return new
-        res = await self.store.txn(
-            [Compare(kv.key, "mod_revision", "=", kv.mod_revision)], [Put(kv.key, self.encode(new))]
-        )
-        if not res.succeeded:
-            return "retry"
-        new_meta["resourceVersion"] = str(res.revision)
-        return new
 
     async def delete_collection(
         self,
@@ -665,6 +697,7 @@ class ResourceStore:
         *,
         grace_period_seconds: int | None = None,
         dry_run: bool = False,
+        options: deletion.DeleteOptions | None = None,
     ) -> Obj:
         listed = await self.list(namespace, ListOptions(filter=opts.filter))
         deleted: builtins.list[Obj] = []
@@ -676,6 +709,7 @@ class ResourceStore:
                     str(m.get("name")),
                     grace_period_seconds=grace_period_seconds,
                     dry_run=dry_run,
+                    options=options,
                 )
             except errors.StatusError as exc:
                 if exc.code == 404:
@@ -854,7 +888,11 @@ class NamespaceResourceStore(ResourceStore):
         precondition_rv: str | None = None,
         grace_period_seconds: int | None = None,
         dry_run: bool = False,
+        options: deletion.DeleteOptions | None = None,
     ) -> tuple[Obj, bool]:
+        if options is not None:
+            precondition_uid = options.precondition_uid
+            precondition_rv = options.precondition_rv
         if name in IMMORTAL_NAMESPACES:
             raise errors.forbidden("namespaces", name, "this namespace may not be deleted")
         key = self.key("", name)
@@ -867,10 +905,31 @@ class NamespaceResourceStore(ResourceStore):
             _check_delete_preconditions(self.info, name, meta, precondition_uid, precondition_rv)
             spec_finalizers = (old.get("spec") or {}).get("finalizers") or []
             if meta.get("deletionTimestamp"):
-                if spec_finalizers or meta.get("finalizers"):
+                if spec_finalizers:
                     raise errors.conflict("namespaces", name, NAMESPACE_DELETE_PENDING)
-            elif spec_finalizers or meta.get("finalizers"):
+                if meta.get("finalizers"):
+                    # emptied: the generic delete (GC finalizers as the options say) finishes it
+                    return await super().delete(
+                        namespace, name, dry_run=dry_run, options=options or deletion.DeleteOptions()
+                    )
+            elif spec_finalizers or meta.get("finalizers") or options is not None:
                 new = clone(old)
+                finalizers = deletion.namespace_gc_finalizers(
+                    options or deletion.DeleteOptions(), [str(f) for f in meta.get("finalizers") or []]
+                )
+                if finalizers:
+                    _meta(new)["finalizers"] = finalizers
+                else:
+                    _meta(new).pop("finalizers", None)
+                if not spec_finalizers and not finalizers:
+                    if dry_run:
+                        return old, True
+                    res = await self.store.txn(
+                        [Compare(key, "mod_revision", "=", kv.mod_revision)], [Delete(key)]
+                    )
+                    if res.succeeded:
+                        return old, True
+                    continue
                 _meta(new)["deletionTimestamp"] = rfc3339(self.clock())
                 _meta(new)["deletionGracePeriodSeconds"] = 0
                 new.setdefault("status", {})["phase"] = "Terminating"

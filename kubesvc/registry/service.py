@@ -52,7 +52,6 @@ log = logging.getLogger(__name__)
 IP_PREFIX = "/registry/allocations/serviceips/"
 PORT_PREFIX = "/registry/allocations/servicenodeports/"
 
-MAX_ATTEMPTS = 16
 # kube-apiserver refuses service CIDRs with more than 20 host bits (/12 for IPv4, /108 for IPv6).
 MAX_CIDR_BITS = 20
 
@@ -225,40 +224,25 @@ class ServiceAllocators:
         dry_run: bool,
         requested: tuple[list[str], list[int]] = ([], []),
     ) -> AllocationSession:
-        """Run the pure `work` against a fresh session until its picks agree with the store.
+        """Run the pure `work` against a fresh session; its allocations are held (pending) until
+        `finish`.
 
-        On success the session's allocations are held (pending) until `finish`."""
+        The picks are not read back from the store first: the write's transaction guards every
+        allocated key (it must not exist), as upstream's allocator creates an IPAddress object and
+        fails if another apiserver holds it.  A write that loses such a race re-reads the
+        allocations before it retries (see `add_to_txn`)."""
         await self.ensure_loaded()
-        # The spec as JSON (an object of the API is plain JSON): a retry starts from a fresh copy.
-        pristine = codec.dumps(svc.get("spec"))
-        for attempt in range(MAX_ATTEMPTS):
-            if attempt:
-                svc["spec"] = codec.loads(pristine)
-            req_ips, req_ports = requested
-            await self._sync(req_ips, req_ports)
-            session = AllocationSession(self.ranges, self.ports, self.rng, dry_run=dry_run)
-            try:
-                work(session)
-            except BaseException:
-                session.revert()
-                raise
-            if dry_run:
-                return session
-            self._hold(session)
-            dyn_ips = [ip for ip in session.allocated_ips if ip not in session.static_ips]
-            dyn_ports = [p for p in session.allocated_ports if p not in session.static_ports]
-            stale_ips = [ip for ip in dyn_ips if await self.store.get(ip_key(ip)) is not None]
-            stale_ports = [p for p in dyn_ports if await self.store.get(port_key(p)) is not None]
-            if not stale_ips and not stale_ports:
-                return session
-            # Another process took them: give back this attempt's picks, remember theirs, retry.
-            self._unhold(session)
+        req_ips, req_ports = requested
+        await self._sync(req_ips, req_ports)
+        session = AllocationSession(self.ranges, self.ports, self.rng, dry_run=dry_run)
+        try:
+            work(session)
+        except BaseException:
             session.revert()
-            for ip in stale_ips:
-                self._mark_ip(ip, True)
-            for port in stale_ports:
-                self._mark_port(port, True)
-        raise errors.internal_error("failed to allocate service resources: too many conflicting allocations")
+            raise
+        if not dry_run:
+            self._hold(session)
+        return session
 
     def add_to_txn(self, svc: Obj, session: AllocationSession, txn: WriteTxn) -> None:
         """Put the session's keys into the write's transaction and settle it when it ends."""
@@ -302,9 +286,16 @@ class ServiceAllocators:
                     session.allocated_ports,
                 )
 
+        guarded = [c.key for c in compares]
+
         def aborted() -> None:
             self._unhold(session)
             session.revert()
+            if any(txn.current.get(key) is not None for key in guarded):
+                # Another apiserver holds one of our picks: re-read every allocation before the
+                # write's retry, so the next picks are free (a cheaper bit flip would learn only
+                # the one key this attempt lost).
+                self._loaded = False
 
         txn.on_commit(committed)
         txn.on_abort(aborted)

@@ -39,6 +39,8 @@ class WriteTxn:
     ops: list[Op] = field(default_factory=list)
     _on_commit: list[Callable[[], None]] = field(default_factory=list)
     _on_abort: list[Callable[[], None]] = field(default_factory=list)
+    #: after a failed transaction: the guarded keys as the store holds them (None: absent)
+    current: dict[str, Any] = field(default_factory=dict)
 
     def add(self, *, compares: list[Compare] | None = None, ops: list[Op] | None = None) -> None:
         self.compares.extend(compares or ())

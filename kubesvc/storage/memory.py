@@ -91,6 +91,10 @@ class MemoryStore(StoreBase):
             items.append(kv)
         return ListResult(items, rev, more)
 
+    async def count(self, prefix: str, *, revision: int = 0, start_after: str = "") -> int:
+        """How many keys under `prefix` (after `start_after`) live at `revision` (etcd's count)."""
+        return len((await self.list(prefix, revision=revision, start_after=start_after)).items)
+
     async def current_revision(self) -> int:
         return self._rev
 

@@ -107,6 +107,52 @@ def _range(prefix: str, start_after: str) -> tuple[str, str | None, bool]:
     return prefix, prefix_end(prefix), False
 
 
+_LATEST_CHUNK = 256
+
+
+def _latest_sql(n: int) -> str:
+    """n keys → their newest rows (one index probe each, newest mod_rev first)."""
+    one = f"SELECT * FROM (SELECT {_ROW} FROM kv WHERE key = ? ORDER BY mod_rev DESC LIMIT 1)"
+    return " UNION ALL ".join([one] * n)
+
+
+def _keys_of(txns: Sequence[_Txn]) -> builtins.list[str]:
+    keys: dict[str, None] = {}
+    for req in txns:
+        for c in req.compares:
+            keys[c.key] = None
+        for op in req.ops:
+            keys[op.key] = None
+    return list(keys)
+
+
+def _apply(
+    req: _Txn,
+    latest: dict[str, KeyValue | None],
+    rev: int,
+    rows: builtins.list[tuple[str, int, int, int, bytes]],
+) -> tuple[TxnResult, builtins.list[WatchEvent] | None]:
+    """Evaluate one txn of a batch against `latest` (the state after the txns before it in the
+    batch) and, when it succeeds, update `latest` and append its new rows."""
+    state = {c.key: latest[c.key] for c in req.compares}
+    if not all(compare_holds(c, state[c.key]) for c in req.compares):
+        return TxnResult(False, rev, state), None
+    revision = rev + 1
+    events: builtins.list[WatchEvent] = []
+    for op in req.ops:
+        applied = apply_op(op, latest[op.key], revision)
+        if applied is None:
+            continue
+        kv, event = applied
+        rows.append((kv.key, kv.mod_revision, kv.create_revision, kv.version, kv.value))
+        latest[kv.key] = kv if kv.version > 0 else None
+        events.append(event)
+    if not events:
+        return TxnResult(True, rev, state), []
+    events.sort(key=lambda e: e.kv.key)
+    return TxnResult(True, revision, state), events
+
+
 @dataclass
 class _Txn:
     compares: Sequence[Compare]
@@ -360,6 +406,29 @@ class SQLiteStore(StoreBase):
         result: ListResult = await self._read(self._list_sync, prefix, revision, limit, start_after)
         return result
 
+    @classmethod
+    def _count_sync(cls, conn: sqlite3.Connection, prefix: str, revision: int, start_after: str) -> int:
+        rev = cls._resolve_revision(conn, revision)
+        lo, hi, exclusive = _range(prefix, start_after)
+        where = ["key > ?" if exclusive else "key >= ?"]
+        params: builtins.list[Any] = [lo]
+        if hi is not None:
+            where.append("key < ?")
+            params.append(hi)
+        # per key its newest row at `rev` (SQLite takes the bare `version` from the max() row)
+        sql = (
+            "SELECT count(*) FROM (SELECT max(mod_rev), version FROM kv "
+            f"WHERE {' AND '.join(where)} AND mod_rev <= ? GROUP BY key) WHERE version > 0"
+        )
+        params.append(rev)
+        return int(conn.execute(sql, params).fetchone()[0])
+
+    async def count(self, prefix: str, *, revision: int = 0, start_after: str = "") -> int:
+        """How many keys under `prefix` (after `start_after`) live at `revision`: etcd's range
+        count, which kube-apiserver turns into a list's `remainingItemCount`."""
+        result: int = await self._read(self._count_sync, prefix, revision, start_after)
+        return result
+
     async def _history(
         self, prefix: str, from_rev: int, max_revs: int
     ) -> tuple[builtins.list[WatchEvent], int]:
@@ -485,11 +554,20 @@ class SQLiteStore(StoreBase):
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                # Every statement below gives up the GIL and must take it back from a busy event
+                # loop, so a batch costs a fixed handful of them: one read of the latest version
+                # of every key the batch touches, one insert of all its new versions.
+                latest = self._latest_many(conn, _keys_of(txns))
+                rows: builtins.list[tuple[str, int, int, int, bytes]] = []
                 for req in txns:
-                    result, events = self._apply(conn, req, rev)
+                    result, events = _apply(req, latest, rev, rows)
                     rev = result.revision
                     loop = req.future.get_loop()
                     outcomes.setdefault(loop, _Outcome(loop)).results.append((req.future, result, events))
+                if rows:
+                    conn.executemany(
+                        "INSERT INTO kv (key, mod_rev, create_rev, version, value) VALUES (?, ?, ?, ?, ?)", rows
+                    )
                 if rev != self._wrev:
                     conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('revision', ?)", (rev,))
                 conn.execute("COMMIT")
@@ -510,39 +588,19 @@ class SQLiteStore(StoreBase):
         for outcome in outcomes.values():
             _call(outcome.loop, self._deliver, outcome)
 
-    def _apply(
-        self, conn: sqlite3.Connection, req: _Txn, rev: int
-    ) -> tuple[TxnResult, builtins.list[WatchEvent] | None]:
-        latest: dict[str, KeyValue | None] = {}
-
-        def current(key: str) -> KeyValue | None:
-            if key not in latest:
-                row = conn.execute(
-                    f"SELECT {_ROW} FROM kv WHERE key = ? ORDER BY mod_rev DESC LIMIT 1", (key,)
-                ).fetchone()
-                latest[key] = _kv(row) if row is not None and row[3] > 0 else None
-            return latest[key]
-
-        state = {c.key: current(c.key) for c in req.compares}
-        if not all(compare_holds(c, state[c.key]) for c in req.compares):
-            return TxnResult(False, rev, state), None
-        revision = rev + 1
-        events: builtins.list[WatchEvent] = []
-        rows: builtins.list[tuple[str, int, int, int, bytes]] = []
-        for op in req.ops:
-            applied = apply_op(op, current(op.key), revision)
-            if applied is None:
-                continue
-            kv, event = applied
-            rows.append((kv.key, kv.mod_revision, kv.create_revision, kv.version, kv.value))
-            events.append(event)
-        if not events:
-            return TxnResult(True, rev, state), []
-        conn.executemany(
-            "INSERT INTO kv (key, mod_rev, create_rev, version, value) VALUES (?, ?, ?, ?, ?)", rows
-        )
-        events.sort(key=lambda e: e.kv.key)
-        return TxnResult(True, revision, state), events
+    @staticmethod
+    def _latest_many(conn: sqlite3.Connection, keys: builtins.list[str]) -> dict[str, KeyValue | None]:
+        """The newest live version of each key (None: absent or deleted), a few statements for
+        any number of keys.  Lists are padded to a power of two so few statements are prepared."""
+        latest: dict[str, KeyValue | None] = dict.fromkeys(keys)
+        for lo in range(0, len(keys), _LATEST_CHUNK):
+            chunk = keys[lo : lo + _LATEST_CHUNK]
+            size = 1 << (len(chunk) - 1).bit_length()
+            params = chunk + [chunk[-1]] * (size - len(chunk))
+            for row in conn.execute(_latest_sql(size), params):
+                if row[3] > 0:
+                    latest[row[0]] = _kv(row)
+        return latest
 
     def _deliver(self, outcome: _Outcome) -> None:
         """On the loop: publish the batch's events in revision order, then acknowledge."""

@@ -150,6 +150,29 @@ class Watcher:
                 continue
             await log.wait_changed()
 
+    def poll(self) -> list[WatchEvent] | None:
+        """Without waiting: every event under the prefix committed after the cursor, up to the
+        newest revision of the log (so, for the in-process backends, every write acknowledged so
+        far).  None when memory cannot answer: the cursor fell behind the ring (or below a
+        compaction), or the watch has ended; the caller then starts over from a list.
+
+        For a consumer that reads only when it needs to be current (an admission cache), not
+        mixed with `async for` on the same watcher."""
+        if self._closed or self._log.closed:
+            return None
+        if not self._started:
+            if self._start > 0 and self._start < self._compacted():
+                return None
+            self._started = True
+        log = self._log
+        if self._next <= log.last_rev:
+            if self._next < log.first_rev:
+                return None
+            self._copy_from_ring(log.last_rev)
+        out = list(self._buf)
+        self._buf.clear()
+        return out
+
     def _copy_from_ring(self, to_rev: int) -> None:
         prefix = self._prefix
         for _, events in self._log.events(self._next, to_rev):

@@ -528,9 +528,12 @@ def test_delete_preconditions(apiserver: ApiServer) -> None:
     st, body, _ = apiserver.call("DELETE", coll + "/pre", {"preconditions": {"uid": "wrong"}})
     assert st == 409
     assert body["message"] == (
-        f'Operation cannot be fulfilled on services "pre": Precondition failed: UID in precondition: wrong, '
-        f"UID in object meta: {created['metadata']['uid']}"
+        # rest.BeforeDelete's wording, on the kind (not the resource)
+        f'Operation cannot be fulfilled on Service "pre": the UID in the precondition (wrong) does not '
+        f"match the UID in record ({created['metadata']['uid']}). The object might have been deleted "
+        "and then recreated"
     )
+    assert body["details"] == {"name": "pre", "kind": "Service"}
     st, body, _ = apiserver.call(
         "DELETE", coll + "/pre", {"preconditions": {"uid": created["metadata"]["uid"]}}
     )

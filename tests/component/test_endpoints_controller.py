@@ -115,7 +115,10 @@ async def test_endpoints_follow_pods_and_service(client: RestClient, ns: str) ->
             return ep if ep and count(ep) == 2 else None
 
         ep = await eventually(both)
-        assert ep["metadata"]["labels"] == {"team": "blue"}
+        assert ep["metadata"]["labels"] == {
+            "team": "blue",
+            "endpoints.kubernetes.io/managed-by": "endpoint-controller",
+        }
         (subset,) = ep["subsets"]
         assert [a["ip"] for a in subset["addresses"]] == ["10.1.0.1"]
         assert [a["ip"] for a in subset["notReadyAddresses"]] == ["10.1.0.2"]

@@ -18,7 +18,9 @@
 
 `plan_endpoints(service, pods, current, trigger_time=None)` returns `EndpointsPlan(action,
 endpoints)`: action "create", "update" or None (nothing to write).  The written object has the
-Service's labels (plus `service.kubernetes.io/headless` for headless Services), the
+Service's labels plus `endpoints.kubernetes.io/managed-by: endpoint-controller` (and
+`service.kubernetes.io/headless` for headless Services; an existing object without the
+managed-by label is rewritten to carry it), the
 `endpoints.kubernetes.io/last-change-trigger-time` annotation (or none), and at most 1000
 addresses: above that, `truncate_subsets` keeps ready addresses first, spread over the subsets
 in proportion, and the `endpoints.kubernetes.io/over-capacity: truncated` annotation is set; it
@@ -58,6 +60,9 @@ ANNOTATION_OVER_CAPACITY = "endpoints.kubernetes.io/over-capacity"
 TRUNCATED = "truncated"
 ANNOTATION_TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time"
 LABEL_HEADLESS = "service.kubernetes.io/headless"
+#: Marks the Endpoints this controller writes (upstream since 1.33; deprecated with the API).
+LABEL_MANAGED_BY = "endpoints.kubernetes.io/managed-by"
+CONTROLLER_NAME = "endpoint-controller"
 LEADER_ANNOTATION = "control-plane.alpha.kubernetes.io/leader"
 
 
@@ -250,6 +255,7 @@ def plan_endpoints(
     """The Endpoints to write for a selector Service (its Pods already selected), if any."""
     subsets = build_subsets(service, pods)
     svc_labels = dict(meta(service).get("labels") or {})
+    svc_labels[LABEL_MANAGED_BY] = CONTROLLER_NAME
     if current is None or not meta(current).get("resourceVersion"):
         action = "create"
         base: Obj = {

@@ -27,16 +27,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client import Counter, Gauge
 
 from kubesvc.api.scheme import ENDPOINT_SLICES, NODES, PODS, SERVICES
-from kubesvc.client.cache import Indexer, split_key
+from kubesvc.client.cache import Indexer, object_key, split_key
 from kubesvc.client.errors import ApiError, ConflictError, NotFoundError
 from kubesvc.client.informer import Informer, InformerFactory
 from kubesvc.client.rest import RestClient
+from kubesvc.controllers.endpointslice.hints import hints_enabled, node_topology
 from kubesvc.controllers.endpointslice.indexes import (
     add_pod_indexes,
     add_slice_indexes,
@@ -71,6 +72,9 @@ SLICES_MANAGED = Gauge("kubesvc_endpointslice_slices", "EndpointSlices the Endpo
 
 # Upstream: a slice event is synced no sooner than 1 s later, to batch our own echoes.
 ENDPOINT_SLICE_CHANGE_MIN_SYNC_DELAY = 1.0
+
+# Slice writes of one sync sent concurrently (bench/README.md: EndpointSlice controller).
+WRITES_IN_FLIGHT = 16
 
 
 class SyncError(Exception):
@@ -113,6 +117,7 @@ class EndpointSliceController(Controller):
         recorder: EventRecorder | None = None,
         endpoint_updates_batch_period: float = 0.0,
         controller_name: str = CONTROLLER_NAME,
+        writes_in_flight: int = WRITES_IN_FLIGHT,
         **kwargs: Any,
     ) -> None:
         if not 1 <= max_endpoints_per_slice <= MAX_ENDPOINTS_PER_SLICE_LIMIT:
@@ -129,16 +134,29 @@ class EndpointSliceController(Controller):
         self.max_endpoints_per_slice = max_endpoints_per_slice
         self.controller_name = controller_name
         self.batch_period = endpoint_updates_batch_period
+        self.writes_in_flight = max(1, writes_in_flight)
         self.recorder = recorder or EventRecorder(client, "endpointslice-controller")
         self.tracker = EndpointSliceTracker()
         self.trigger_times = TriggerTimeTracker()
         self._counts: dict[str, tuple[int, int]] = {}  # service key -> (endpoints, slices)
         self._memos: dict[str, dict[str, Any]] = {}  # service key -> plan_slices memo
+        self._topology_hinted: set[str] = set()  # service keys with topology-aware hints populated
+        self._topology_services: set[str] = set()  # service keys with the topology annotation "Auto"
         add_pod_indexes(pods.store)
         add_slice_indexes(slices.store)
         queue_services_on_events(self.queue, services, pods, batch_period=endpoint_updates_batch_period)
         slices.add_handler(
             on_add=self._on_slice_add, on_update=self._on_slice_update, on_delete=self._on_slice_delete
+        )
+        services.add_handler(
+            on_add=self._track_topology_service,
+            on_update=lambda old, new: self._track_topology_service(new),
+            on_delete=lambda svc: self._topology_services.discard(object_key(svc)),
+        )
+        nodes.add_handler(
+            on_add=lambda n: self._queue_topology_services(),
+            on_update=self._on_node_update,
+            on_delete=lambda n: self._queue_topology_services(),
         )
 
     @classmethod
@@ -164,6 +182,22 @@ class EndpointSliceController(Controller):
         self.queue.add_after(
             f"{m.get('namespace', '')}/{svc}", max(ENDPOINT_SLICE_CHANGE_MIN_SYNC_DELAY, self.batch_period)
         )
+
+    def _track_topology_service(self, svc: Obj) -> None:
+        if hints_enabled(svc):
+            self._topology_services.add(object_key(svc))
+        else:
+            self._topology_services.discard(object_key(svc))
+
+    def _queue_topology_services(self) -> None:
+        """Nodes changed: Services with topology-aware hints ("Auto") are re-planned, as their
+        zone allocations follow the Nodes (upstream checkNodeTopologyDistribution)."""
+        for key in list(self._topology_services):
+            self.queue.add(key)
+
+    def _on_node_update(self, old: Obj, new: Obj) -> None:
+        if node_topology(old) != node_topology(new):
+            self._queue_topology_services()
 
     def _on_slice_add(self, slice_: Obj) -> None:
         if managed_by(slice_, self.controller_name) and self.tracker.should_sync(slice_):
@@ -203,6 +237,7 @@ class EndpointSliceController(Controller):
             self.tracker.delete_service(namespace, name)
             self._set_counts(key, None)
             self._memos.pop(key, None)
+            self._topology_hinted.discard(key)
             await self._delete_orphans(namespace, name)
             return
         if spec(service).get("type") == "ExternalName":
@@ -224,7 +259,14 @@ class EndpointSliceController(Controller):
             controller_name=self.controller_name,
             trigger_time=trigger,
             memo=self._memos.setdefault(key, {}),
+            topology_hints_populated=key in self._topology_hinted,
         )
+        if plan.topology_hints:
+            self._topology_hinted.add(key)
+        else:
+            self._topology_hinted.discard(key)
+        for event_type, reason, message in plan.events:
+            self.recorder.record(service, event_type, reason, message, info=SERVICES)
         errors = list(plan.errors)
         try:
             await self.apply(service, plan)
@@ -280,25 +322,42 @@ class EndpointSliceController(Controller):
             SLICE_CHANGES.labels("delete").inc()
             self.tracker.expect_deletion(s)
 
+        # Upstream writes one by one; we keep a few writes in flight (the apiserver works on one
+        # while the next travels), bounded so that a sync of many slices reuses a few kept-alive
+        # connections instead of opening (and TLS-handshaking) one per slice.
+        in_flight = asyncio.Semaphore(self.writes_in_flight)
+
+        async def bounded(step: Callable[[Obj], Awaitable[None]], s: Obj) -> None:
+            async with in_flight:
+                await step(s)
+
         for step, items in ((create, plan.to_create), (update, plan.to_update), (delete, plan.to_delete)):
             if not items:
                 continue
-            results = await asyncio.gather(*(step(s) for s in items), return_exceptions=True)
+            results = await asyncio.gather(*(bounded(step, s) for s in items), return_exceptions=True)
             for r in results:
                 if isinstance(r, BaseException):
                     raise r
 
     async def _delete_orphans(self, namespace: str, name: str) -> None:
-        """The Service is gone: remove the slices we made for it (the garbage collector's job)."""
+        """The Service is gone: remove the slices we made for it (the garbage collector's job).
+        Only slices that still name the Service as owner, on the version we saw: a Service
+        deleted with propagationPolicy=Orphan leaves its slices without that reference."""
         for s in self.managed_slices(namespace, name):
             m = meta(s)
+            if not any(
+                r.get("kind") == "Service" and r.get("apiVersion") == "v1" and r.get("name") == name
+                for r in m.get("ownerReferences") or ()
+            ):
+                continue
             uid = m.get("uid")
+            pre = {"uid": uid, "resourceVersion": m.get("resourceVersion")} if uid else None
             try:
                 await self.client.delete(
                     ENDPOINT_SLICES,
                     m["name"],
                     namespace=namespace,
-                    preconditions={"uid": uid} if uid else None,
+                    preconditions={k: v for k, v in pre.items() if v} if pre else None,
                 )
                 SLICE_CHANGES.labels("delete").inc()
             except (NotFoundError, ConflictError):

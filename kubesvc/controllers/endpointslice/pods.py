@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -114,19 +115,40 @@ def selector_matches(selector: Mapping[str, str], labels: Mapping[str, str] | No
     return all(labels.get(k) == v for k, v in selector.items())
 
 
-@functools.lru_cache(maxsize=1 << 17)
+# A canonical dotted quad (no leading zeros, ASCII digits), what Pods almost always report: it
+# is IPv4 and its own canonical form, known without parsing it (and without filling the caches
+# below with one entry per Pod).
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
+_CANONICAL_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
+
 def is_ipv6(ip: str) -> bool:
+    """As Go's net.IP: an IPv4-mapped IPv6 address ("::ffff:a.b.c.d") is IPv4."""
+    return False if _CANONICAL_IPV4.fullmatch(ip) else _is_ipv6_parsed(ip)
+
+
+def canonical_ip(ip: str) -> str:
+    """Re-stringified address (upstream parses sloppily and prints again; IPv4-mapped IPv6
+    prints as IPv4)."""
+    return ip if _CANONICAL_IPV4.fullmatch(ip) else _canonical_ip_parsed(ip)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _is_ipv6_parsed(ip: str) -> bool:
     try:
-        return ipaddress.ip_address(ip).version == 6
+        addr = ipaddress.ip_address(ip)
     except ValueError:
         return ":" in ip
+    return isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is None
 
 
 @functools.lru_cache(maxsize=1 << 17)
-def canonical_ip(ip: str) -> str:
-    """Re-stringified address (upstream parses sloppily and prints again)."""
+def _canonical_ip_parsed(ip: str) -> str:
     try:
-        return str(ipaddress.ip_address(ip))
+        addr = ipaddress.ip_address(ip)
+        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+            return str(addr.ipv4_mapped)
+        return str(addr)
     except ValueError:
         # leading zeros in IPv4 ("010.0.0.1"): parsed as decimal, as ParseIPSloppy does
         parts = ip.split(".")

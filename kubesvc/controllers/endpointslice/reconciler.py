@@ -34,8 +34,11 @@ type, owned by the Service), so a slice is reused instead of deleted and recreat
 
 Hints: with `trafficDistribution` PreferClose/PreferSameZone, ready endpoints get
 `hints.forZones = [own zone]` (PreferSameNode also `forNodes = [own node]`); otherwise hints are
-removed.  Unchanged slices whose hints are wrong are updated.  (The older topology-mode "Auto"
-annotation's proportional hints are not implemented: such Services get no hints.)
+removed.  Unchanged slices whose hints are wrong are updated.  With the topology annotation
+"Auto" (`service.kubernetes.io/topology-aware-hints` or `topology-mode`), which takes precedence,
+hints are allocated in proportion to each zone's allocatable CPU instead (`hints.add_topology_hints`,
+upstream's TopologyCache); the plan then carries the Events to record (`events`) and whether hints
+are populated (`topology_hints`), and the caller passes the latter back on the next plan.
 
 Known deviation: upstream orders ports (and picks endpoints from a set) by Go hash order; we
 order ports by (name, protocol, port) and endpoints by address, which is deterministic and
@@ -51,7 +54,14 @@ from typing import Any
 
 from kubesvc.controllers.endpointslice.hints import (
     CLOSE_TRAFFIC_DISTRIBUTIONS,
+    MSG_HINTS_DISABLED,
+    MSG_HINTS_ENABLED,
+    REASON_HINTS_DISABLED,
+    REASON_HINTS_ENABLED,
+    TopologyEvent,
+    add_topology_hints,
     apply_hints,
+    cpu_ratios_by_zone,
     hints_enabled,
     hints_need_update,
 )
@@ -92,6 +102,10 @@ class SlicePlan:
     to_delete: list[Obj] = field(default_factory=list)
     #: Pods left out for a reason worth a retry (their Node is not known yet).
     errors: list[str] = field(default_factory=list)
+    #: Events to record on the Service (type, reason, message): topology-aware hints.
+    events: list[TopologyEvent] = field(default_factory=list)
+    #: Topology-aware hints ("Auto"): True populated, False removed, None not in use.
+    topology_hints: bool | None = None
 
     def is_empty(self) -> bool:
         return not (self.to_create or self.to_update or self.to_delete)
@@ -309,6 +323,7 @@ def plan_slices(
     controller_name: str = CONTROLLER_NAME,
     trigger_time: str | None = None,
     memo: dict[str, dict[Any, tuple[Obj, EndpointKey]]] | None = None,
+    topology_hints_populated: bool = False,
 ) -> SlicePlan:
     """What to create, update and delete so the slices match the Service's Pods.
 
@@ -321,6 +336,9 @@ def plan_slices(
     `memo` (optional, owned by the caller, one per Service) remembers the endpoint built for
     each Pod version (uid, resourceVersion, zone, ...) so a re-plan after a one-Pod change does
     not rebuild every endpoint; it only ever holds the entries of the last plan.
+
+    `topology_hints_populated`: whether the previous plan for this Service populated
+    topology-aware hints (its `topology_hints`), so the enabled/disabled Events are emitted once.
     """
     if max_endpoints_per_slice < 1:
         raise ValueError("max_endpoints_per_slice must be positive")
@@ -336,6 +354,11 @@ def plan_slices(
         else:
             stray.append(s)
     seen_errors: set[str] = set()
+    topo = _Topology(
+        enabled=hints_enabled(service),
+        populated=topology_hints_populated,
+        ratios=cpu_ratios_by_zone(nodes.values()) if hints_enabled(service) else None,
+    )
     for address_type in supported:
         create, update, delete, errors = _plan_address_type(
             service,
@@ -346,6 +369,7 @@ def plan_slices(
             max_endpoints_per_slice,
             controller_name,
             None if memo is None else memo.setdefault(address_type, {}),
+            topo,
         )
         final_create, final_update, final_delete = _finalize(service, create, update, delete)
         plan.to_create.extend(final_create)
@@ -356,6 +380,8 @@ def plan_slices(
                 seen_errors.add(e)
                 plan.errors.append(e)
     plan.to_delete.extend(dict(s) for s in stray)
+    plan.events = topo.events
+    plan.topology_hints = topo.populated if topo.enabled else None
     for s in plan.to_create + plan.to_update:
         annotations = s.setdefault("metadata", {}).setdefault("annotations", {})
         if trigger_time:
@@ -367,6 +393,16 @@ def plan_slices(
     return plan
 
 
+@dataclass
+class _Topology:
+    """Topology-aware hints state threaded through the address types of one plan."""
+
+    enabled: bool
+    populated: bool
+    ratios: dict[str, float] | None
+    events: list[TopologyEvent] = field(default_factory=list)
+
+
 def _plan_address_type(
     service: Mapping[str, Any],
     pods: list[Mapping[str, Any]],
@@ -376,6 +412,7 @@ def _plan_address_type(
     max_per_slice: int,
     controller_name: str,
     memo: dict[Any, tuple[Obj, EndpointKey]] | None = None,
+    topo: _Topology | None = None,
 ) -> tuple[list[Obj], list[Obj], list[Mapping[str, Any]], list[str]]:
     to_create: list[Obj] = []
     to_update: list[Obj] = []
@@ -466,11 +503,34 @@ def _plan_address_type(
         else:
             to_create.append(placeholder)
 
+    changed = {_name(s) for s in to_update} | {_name(s) for s in to_delete}
+    if topo is not None and topo.enabled:
+        # The topology annotation "Auto" takes precedence over trafficDistribution.
+        unchanged = [s for s in sorted(existing, key=_name) if _name(s) not in changed]
+        extra, allocated, events = add_topology_hints(
+            to_create, to_update, unchanged, topo.ratios, address_type, _copy_slice
+        )
+        to_update.extend(extra)
+        topo.events.extend(events)
+        if allocated is None:
+            topo.populated = False
+        else:
+            if not topo.populated:
+                topo.events.append(
+                    ("Normal", REASON_HINTS_ENABLED, f"{MSG_HINTS_ENABLED}, addressType: {address_type}")
+                )
+            topo.populated = True
+        return to_create, to_update, to_delete, errors
+    if topo is not None and topo.populated:
+        topo.events.append(
+            ("Warning", REASON_HINTS_DISABLED, f"{MSG_HINTS_DISABLED}, addressType: {address_type}")
+        )
+        topo.populated = False
+
     # Hints (trafficDistribution), per address type, as upstream's trafficdist.ReconcileHints.
     td = spec(service).get("trafficDistribution")
-    close = td in CLOSE_TRAFFIC_DISTRIBUTIONS and not hints_enabled(service)
+    close = td in CLOSE_TRAFFIC_DISTRIBUTIONS
     node_hints = td == "PreferSameNode"
-    changed = {_name(s) for s in to_update} | {_name(s) for s in to_delete}
     for s in sorted(existing, key=_name):
         if _name(s) in changed:
             continue

@@ -16,6 +16,8 @@ Facts carried over from upstream's `pkg/controller/endpointslicemirroring`:
   `endpointslice.kubernetes.io/managed-by: endpointslicemirroring-controller.k8s.io` are set over
   them) and its annotations except `endpoints.kubernetes.io/last-change-trigger-time` and
   `kubectl.kubernetes.io/last-applied-configuration`; its controller owner is the Endpoints.
+- An Endpoints being deleted (deletionTimestamp set) gets no writes at all; slices being deleted
+  are ignored.
 - Existing slices are matched by (address type, port set). Extra slices of one key are deleted;
   the first is kept untouched when its endpoints, labels and annotations already match, else it is
   rewritten. A slice that would be created while another of the same address type would be
@@ -384,6 +386,10 @@ def plan_mirrored_slices(
     if endpoints is None or not should_mirror(endpoints) or service is None or service_has_selector(service):
         plan.delete = mirrored
         return plan
+    if (endpoints.get("metadata") or {}).get("deletionTimestamp"):
+        return plan  # the Endpoints is going away: its slices follow through the garbage collector
+    # slices already being deleted are not ours to reuse (upstream dropEndpointSlicesPendingDeletion)
+    mirrored = [s for s in mirrored if not (s.get("metadata") or {}).get("deletionTimestamp")]
 
     # desired endpoints per (address type, port set), in first-seen key order
     desired: dict[tuple[Any, ...], list[Obj]] = {}
@@ -464,8 +470,6 @@ def plan_mirrored_slices(
             plan.delete.extend(have)
 
     _recycle(plan)
-    if (endpoints.get("metadata") or {}).get("deletionTimestamp"):
-        plan.create = []  # don't create slices for an Endpoints that is going away
     return plan
 
 

@@ -148,7 +148,7 @@ def test_plan_create_then_noop_then_update() -> None:
     assert ep["metadata"] == {
         "name": "web",
         "namespace": "default",
-        "labels": {"app": "web"},
+        "labels": {"app": "web", "endpoints.kubernetes.io/managed-by": "endpoint-controller"},
         "annotations": {ANNOTATION_TRIGGER_TIME: "2024-01-01T00:00:00Z"},
     }
     stored = copy.deepcopy(ep)
@@ -164,7 +164,11 @@ def test_plan_create_then_noop_then_update() -> None:
 def test_headless_label_added_and_label_changes_written() -> None:
     svc = service(set_headless)
     plan = plan_endpoints(svc, [pod("a")], None)
-    assert plan.endpoints is not None and plan.endpoints["metadata"]["labels"] == {LABEL_HEADLESS: ""}
+    assert plan.endpoints is not None
+    assert plan.endpoints["metadata"]["labels"] == {
+        LABEL_HEADLESS: "",
+        "endpoints.kubernetes.io/managed-by": "endpoint-controller",
+    }
     stored = copy.deepcopy(plan.endpoints)
     stored["metadata"]["resourceVersion"] = "1"
     assert plan_endpoints(svc, [pod("a")], stored).action is None, "the headless label is not a difference"

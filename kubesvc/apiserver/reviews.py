@@ -1,0 +1,188 @@
+"""Self reviews: "who am I" and "may I", answered from the two fixed roles.
+
+`kubectl auth whoami` creates an authentication.k8s.io/v1 `SelfSubjectReview`; `kubectl auth
+can-i VERB RESOURCE` a authorization.k8s.io/v1 `SelfSubjectAccessReview`; `kubectl auth can-i
+--list` a `SelfSubjectRulesReview`.  kube-apiserver lets every authenticated user create these
+(the `system:basic-user` role) and stores none of them: the answer is the posted object with a
+`status`.  Our authorizer has two roles (see `app._authorize`): `system:masters` may do
+everything; the read-only group may get, list and watch every resource and GET every
+non-resource path.  Every authenticated user also belongs to `system:authenticated`.
+
+`answer()` is pure; `serve()` is the HTTP glue the app calls before authorization.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kubesvc.api import codec, errors
+from kubesvc.api import fields as F
+from kubesvc.api.scheme import ResourceInfo
+from kubesvc.apiserver import pki
+from kubesvc.apiserver.requestinfo import RequestInfo
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+AUTHENTICATION = "authentication.k8s.io"
+AUTHORIZATION = "authorization.k8s.io"
+AUTHENTICATED_GROUP = "system:authenticated"
+
+SELF_SUBJECT_REVIEWS = ResourceInfo(
+    AUTHENTICATION,
+    "v1",
+    "SelfSubjectReview",
+    "selfsubjectreviews",
+    "selfsubjectreview",
+    False,
+    verbs=("create",),
+)
+SELF_SUBJECT_ACCESS_REVIEWS = ResourceInfo(
+    AUTHORIZATION,
+    "v1",
+    "SelfSubjectAccessReview",
+    "selfsubjectaccessreviews",
+    "selfsubjectaccessreview",
+    False,
+    verbs=("create",),
+)
+SELF_SUBJECT_RULES_REVIEWS = ResourceInfo(
+    AUTHORIZATION,
+    "v1",
+    "SelfSubjectRulesReview",
+    "selfsubjectrulesreviews",
+    "selfsubjectrulesreview",
+    False,
+    verbs=("create",),
+)
+RESOURCES = (SELF_SUBJECT_REVIEWS, SELF_SUBJECT_ACCESS_REVIEWS, SELF_SUBJECT_RULES_REVIEWS)
+_BY_PATH = {(r.group, r.version, r.resource): r for r in RESOURCES}
+
+READ_VERBS = ("get", "list", "watch")
+
+# What every authenticated user may do (upstream `system:basic-user`).
+_BASIC_RULES: list[dict[str, Any]] = [
+    {"verbs": ["create"], "apiGroups": [AUTHENTICATION], "resources": ["selfsubjectreviews"]},
+    {
+        "verbs": ["create"],
+        "apiGroups": [AUTHORIZATION],
+        "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+    },
+]
+
+
+def review_info(ri: RequestInfo) -> ResourceInfo | None:
+    """The review resource a request addresses, or None."""
+    if not ri.is_resource or ri.namespace:
+        return None
+    return _BY_PATH.get((ri.group, ri.version, ri.resource))
+
+
+def groups_of(user: pki.UserInfo) -> list[str]:
+    groups = list(user.groups)
+    if AUTHENTICATED_GROUP not in groups:
+        groups.append(AUTHENTICATED_GROUP)
+    return groups
+
+
+def allowed(user: pki.UserInfo, attrs: dict[str, Any], *, resource: bool) -> bool:
+    """Would `app._authorize` let this user do this?"""
+    if pki.MASTERS_GROUP in user.groups:
+        return True
+    verb = str(attrs.get("verb") or "")
+    if resource:
+        group = str(attrs.get("group") or "")
+        res = str(attrs.get("resource") or "")
+        basic = any(group in r["apiGroups"] and res in r["resources"] for r in _BASIC_RULES)
+        if verb == "create" and not attrs.get("subresource") and basic:
+            return True
+        return pki.READONLY_GROUP in user.groups and verb in READ_VERBS
+    return pki.READONLY_GROUP in user.groups and verb in ("get", "head")
+
+
+def rules(user: pki.UserInfo) -> dict[str, Any]:
+    """The SelfSubjectRulesReview status of a user."""
+    if pki.MASTERS_GROUP in user.groups:
+        resource_rules = [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}, *_BASIC_RULES]
+        non_resource = [{"verbs": ["*"], "nonResourceURLs": ["*"]}]
+    elif pki.READONLY_GROUP in user.groups:
+        resource_rules = [{"verbs": list(READ_VERBS), "apiGroups": ["*"], "resources": ["*"]}, *_BASIC_RULES]
+        non_resource = [{"verbs": ["get"], "nonResourceURLs": ["*"]}]
+    else:
+        resource_rules = list(_BASIC_RULES)
+        non_resource = []
+    return {"resourceRules": resource_rules, "nonResourceRules": non_resource, "incomplete": False}
+
+
+def answer(info: ResourceInfo, doc: dict[str, Any], user: pki.UserInfo) -> dict[str, Any]:
+    """The review as kube-apiserver returns it: the posted object plus its `status`."""
+    meta = dict(doc.get("metadata") or {})
+    meta.setdefault("creationTimestamp", None)
+    out: dict[str, Any] = {"kind": info.kind, "apiVersion": info.api_version, "metadata": meta}
+    if info is SELF_SUBJECT_REVIEWS:
+        user_info: dict[str, Any] = {"username": user.name}
+        if user.uid:
+            user_info["uid"] = user.uid
+        user_info["groups"] = groups_of(user)
+        out["status"] = {"userInfo": user_info}
+        return out
+    spec = doc.get("spec")
+    spec = dict(spec) if isinstance(spec, dict) else {}
+    out["spec"] = spec
+    if info is SELF_SUBJECT_RULES_REVIEWS:
+        out["status"] = rules(user)
+        return out
+    res_attrs = spec.get("resourceAttributes")
+    non_res = spec.get("nonResourceAttributes")
+    if bool(res_attrs) == bool(non_res):
+        field, value = (
+            ("spec.resourceAttributes", res_attrs) if res_attrs else ("spec.resourceAttributes", "null")
+        )
+        raise errors.invalid(
+            info.kind,
+            "",
+            [
+                F.invalid(
+                    field,
+                    value if isinstance(value, str) else codec.dumps(value).decode(),
+                    "exactly one of nonResourceAttributes or resourceAttributes must be specified",
+                )
+            ],
+            info.group,
+        )
+    attrs = res_attrs if res_attrs else non_res
+    ok = allowed(user, attrs if isinstance(attrs, dict) else {}, resource=bool(res_attrs))
+    out["status"] = {"allowed": ok}
+    return out
+
+
+async def serve(
+    request: web.Request, info: ResourceInfo, user: pki.UserInfo | None, limit: int
+) -> web.Response:
+    """POST of a review (any other method is 405); needs an authenticated user."""
+    from aiohttp import web
+
+    from kubesvc.apiserver import handlers
+
+    if user is None:
+        raise errors.unauthorized()
+    if request.method != "POST":
+        raise handlers.method_not_allowed()
+    body = await handlers.read_body(request, limit)
+    doc: Any = {}
+    if body.strip():
+        doc, _ = handlers.decode_document(body, request.headers.get("Content-Type", ""))
+    if not isinstance(doc, dict):
+        raise errors.bad_request(f"the body of the request does not hold a {info.kind}")
+    kind = doc.get("kind") or info.kind
+    api_version = doc.get("apiVersion") or info.api_version
+    if (kind, api_version) != (info.kind, info.api_version):
+        raise errors.bad_request(
+            f'{kind} in version "{str(api_version).rsplit("/", 1)[-1]}" cannot be handled as a {info.kind}: '
+            f'no kind "{kind}" is registered for version "{api_version}"'
+        )
+    out = answer(info, doc, user)
+    return web.Response(body=codec.dumps(out), status=201, headers={"Content-Type": "application/json"})
+
+
+__all__ = ["RESOURCES", "allowed", "answer", "review_info", "rules", "serve"]
