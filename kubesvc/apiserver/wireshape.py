@@ -232,6 +232,13 @@ ALWAYS: dict[str, dict[str, Any]] = {
         "reportingComponent": "",
         "reportingInstance": "",
     },
+    "EventsV1Event": {
+        "eventTime": None,
+        "regarding": {},
+        "deprecatedSource": {},
+        "deprecatedFirstTimestamp": None,
+        "deprecatedLastTimestamp": None,
+    },
     "PodCondition": {"lastProbeTime": None, "lastTransitionTime": None},
     "NodeCondition": {"lastHeartbeatTime": None, "lastTransitionTime": None},
 }

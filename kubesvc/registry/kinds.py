@@ -236,7 +236,25 @@ def event_from_core(ev: Obj) -> Obj:
     for new, core in EVENT_FIELD_MAP:
         if core in ev and ev[core] not in (None, "", 0, {}):
             out[new] = ev[core]
+    # Go's encoding of events.k8s.io/v1 Event: the structs and times that are not pointers are
+    # always written (`regarding: {}`, `deprecatedSource: {}`, null times); the optional strings
+    # are omitted when empty.
+    for key, zero in _EVENTS_V1_ALWAYS:
+        if out.get(key) is None:
+            out[key] = {} if zero == {} else zero
+    for key in ("reportingInstance", "action", "reason", "type"):
+        if out.get(key) == "":
+            del out[key]
     return out
+
+
+_EVENTS_V1_ALWAYS: tuple[tuple[str, Any], ...] = (
+    ("eventTime", None),
+    ("regarding", {}),
+    ("deprecatedSource", {}),
+    ("deprecatedFirstTimestamp", None),
+    ("deprecatedLastTimestamp", None),
+)
 
 
 STRATEGIES: dict[ResourceInfo, type[Strategy]] = {

@@ -213,14 +213,23 @@ def _spec_of(obj: Obj) -> Obj:
 # -- the shared defaulting and validation (MODEL/META's modules), looked up lazily ---------------
 
 
+_FOUND: dict[tuple[str, str], Any] = {}
+
+
 def _lookup(module: str, name: str) -> Any:
+    found = _FOUND.get((module, name))
+    if found is not None:  # every create and update asks: no import machinery once found
+        return found
     import importlib
 
     try:
         mod = importlib.import_module(module)
     except ImportError:
         return None
-    return getattr(mod, name, None)
+    fn = getattr(mod, name, None)
+    if fn is not None:
+        _FOUND[(module, name)] = fn
+    return fn
 
 
 def apply_defaults(obj: Obj) -> None:

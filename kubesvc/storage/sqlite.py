@@ -566,7 +566,8 @@ class SQLiteStore(StoreBase):
                     outcomes.setdefault(loop, _Outcome(loop)).results.append((req.future, result, events))
                 if rows:
                     conn.executemany(
-                        "INSERT INTO kv (key, mod_rev, create_rev, version, value) VALUES (?, ?, ?, ?, ?)", rows
+                        "INSERT INTO kv (key, mod_rev, create_rev, version, value) VALUES (?, ?, ?, ?, ?)",
+                        rows,
                     )
                 if rev != self._wrev:
                     conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('revision', ?)", (rev,))

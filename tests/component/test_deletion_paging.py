@@ -107,3 +107,32 @@ def test_table_lists_carry_the_count(server: ApiServer) -> None:
     assert table["kind"] == "Table"
     assert table["metadata"]["remainingItemCount"] == 2 and table["metadata"]["continue"]
     assert [row["cells"][0] for row in table["rows"]] == ["s0"]
+
+
+# -- the store's count (what remainingItemCount is made of) ----------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "memory"])
+async def kv_store(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
+    from kubesvc.storage.memory import MemoryStore
+    from kubesvc.storage.sqlite import SQLiteStore
+
+    store = SQLiteStore(str(tmp_path)) if request.param == "sqlite" else MemoryStore()
+    yield store
+    await store.close()
+
+
+async def test_store_count_at_a_revision_after_a_key(kv_store: Any) -> None:
+    from kubesvc.storage.interface import Delete, Put
+
+    p = "/registry/services/ns/"
+    await kv_store.txn([], [Put(p + n, b"{}") for n in ("a", "b", "c", "d")])
+    await kv_store.txn([], [Put("/registry/services/other/x", b"{}"), Put("/registry/servicesx/y", b"{}")])
+    before = await kv_store.current_revision()
+    await kv_store.txn([], [Put(p + "b", b'{"v":2}'), Delete(p + "c"), Put(p + "e", b"{}")])
+    assert await kv_store.count(p) == 4  # a b d e
+    assert await kv_store.count(p, start_after=p + "a") == 3
+    assert await kv_store.count(p, start_after=p + "e") == 0
+    assert await kv_store.count(p, revision=before) == 4  # a b c d
+    assert await kv_store.count(p, revision=before, start_after=p + "b") == 2
+    assert await kv_store.count("/registry/services/") == 5

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from kubesvc.storage.interface import Compare, Delete, Put, Store
-
 from tests.contract.test_store_contract import BACKENDS, brief, take
 
 

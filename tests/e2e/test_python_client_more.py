@@ -312,6 +312,17 @@ def test_events_v1_create_and_core_view(api: client.ApiClient, ns: str) -> None:
     assert core_view.involved_object.name == "web" and core_view.message == "synced web"
     assert core_view.reporting_component == "example.com/ctl"
     assert core_view.event_time == when
+    # Both views carry what Go always writes: the non-pointer structs and (null) times.
+    v1_raw = raw(events.read_namespaced_event(created.metadata.name, ns, _preload_content=False))
+    assert v1_raw["deprecatedSource"] == {} and v1_raw["deprecatedFirstTimestamp"] is None
+    assert "deprecatedCount" not in v1_raw
+    core_raw = raw(
+        client.CoreV1Api(api).read_namespaced_event(created.metadata.name, ns, _preload_content=False)
+    )
+    assert (
+        core_raw["source"] == {} and core_raw["firstTimestamp"] is None and core_raw["lastTimestamp"] is None
+    )
+    assert core_raw["reportingInstance"] == "ctl-1" and "count" not in core_raw
     listed = client.CoreV1Api(api).list_namespaced_event(
         ns,
         field_selector=f"involvedObject.name=web,involvedObject.namespace={ns},involvedObject.kind=Service",

@@ -401,3 +401,54 @@ def test_policy_blocking_and_reference_edits() -> None:
     assert dep["metadata"]["ownerReferences"][0]["blockOwnerDeletion"] is True  # input untouched
     assert gc.deleting_dependents({"metadata": FG}) and not gc.orphaning({"metadata": FG})
     assert EVENTS_V1 not in gc.gc_resources() and SERVICES in gc.gc_resources()
+
+
+def test_continue_token_carries_the_count_and_stays_readable() -> None:
+    from kubesvc.registry import generic
+
+    token = generic.encode_continue(42, "s3\x00", 7)
+    assert generic.decode_continue(token) == (42, "s3\x00")
+    assert generic._continue_remaining(token) == 7
+    assert generic._continue_remaining(generic.encode_continue(42, "s3\x00")) is None
+    assert generic._continue_remaining("not base64 json") is None
+
+
+@given(
+    _opts,
+    st.lists(_finalizer, unique=True, max_size=3),
+    st.booleans(),
+    st.sampled_from([None, 0, 5, 30]),
+    st.sampled_from([None, 0, 10, 60]),
+)
+def test_plan_delete_properties(
+    opts: DeleteOptions,
+    finalizers: list[str],
+    graceful_kind: bool,
+    pending_grace: int | None,
+    asked: int | None,
+) -> None:
+    meta: Obj = {"name": "o", "uid": "u", "finalizers": finalizers}
+    if pending_grace is not None:
+        meta["deletionTimestamp"] = "2026-01-02T03:05:00Z"
+        meta["deletionGracePeriodSeconds"] = pending_grace
+    start = {"metadata": meta, "spec": {"nodeName": "n1"}}
+    opts = DeleteOptions(
+        propagation_policy=opts.propagation_policy,
+        orphan_dependents=opts.orphan_dependents,
+        grace_period_seconds=asked,
+    )
+    plan = D.plan_delete(
+        start, opts, policy=GCPolicy.NONE, grace_for=pod_grace if graceful_kind else no_grace, now=NOW
+    )
+    after = plan.obj["metadata"]
+    if plan.action is Action.PENDING:
+        assert plan.obj == start  # a pending graceful deletion is left alone, finalizers too
+    elif plan.action is Action.UPDATE:
+        assert after["deletionTimestamp"]  # marked, and kept
+        assert after.get("finalizers") or after["deletionGracePeriodSeconds"] > 0
+    else:
+        # deleted now: nothing (left) to wait for
+        _, left = D.gc_finalizers(GCPolicy.NONE, opts, finalizers)
+        assert not left
+        if graceful_kind:  # a graceful kind goes with its grace period run out
+            assert not after.get("deletionGracePeriodSeconds")

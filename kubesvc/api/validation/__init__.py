@@ -22,6 +22,7 @@ EndpointSlice, Event (events.k8s.io/v1) and Lease RFC 1123 subdomain.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -53,7 +54,9 @@ NAMESPACED: Final[dict[tuple[str, str], bool]] = {
 
 def _service(name: str) -> Any:
     # MODEL's module; imported on use so this package never depends on its import order
-    module = importlib.import_module("kubesvc.api.validation.service")
+    module = sys.modules.get("kubesvc.api.validation.service") or importlib.import_module(
+        "kubesvc.api.validation.service"
+    )
     return getattr(module, name)
 
 

@@ -12,7 +12,8 @@ max_endpoints_per_slice=100, workers=5, recorder=EventRecorder(client, "endpoint
 the four being `Informer`s of SERVICES, PODS, NODES and ENDPOINT_SLICES (all namespaces).
 
 Per Service key, `sync` reads the caches, asks `reconciler.plan_slices` for a plan and applies
-it (creates, then updates, then deletes), recording what it wrote in the `EndpointSliceTracker`
+it (creates, then updates, then deletes; upstream sends them one by one, we keep up to
+`writes_in_flight` (16) of each kind in flight), recording what it wrote in the `EndpointSliceTracker`
 so that it never acts on a cache older than its own writes (the sync fails and is retried).
 Events: `FailedToUpdateEndpointSlices` (Warning) on the Service when applying fails.
 
@@ -75,6 +76,9 @@ ENDPOINT_SLICE_CHANGE_MIN_SYNC_DELAY = 1.0
 
 # Slice writes of one sync sent concurrently (bench/README.md: EndpointSlice controller).
 WRITES_IN_FLIGHT = 16
+
+# Services with fewer selected Pods get no plan memo (see `_memo_for`).
+MEMO_MIN_PODS = 100
 
 
 class SyncError(Exception):
@@ -258,7 +262,7 @@ class EndpointSliceController(Controller):
             max_endpoints_per_slice=self.max_endpoints_per_slice,
             controller_name=self.controller_name,
             trigger_time=trigger,
-            memo=self._memos.setdefault(key, {}),
+            memo=self._memo_for(key, len(pods)),
             topology_hints_populated=key in self._topology_hinted,
         )
         if plan.topology_hints:
@@ -285,6 +289,14 @@ class EndpointSliceController(Controller):
                 info=SERVICES,
             )
             raise SyncError(message)
+
+    def _memo_for(self, key: str, pods: int) -> dict[str, Any] | None:
+        """The plan memo of a Service with many Pods; small ones are planned from scratch (the
+        memo would cost about as much memory as their Pods, for no time worth saving)."""
+        if pods < MEMO_MIN_PODS:
+            self._memos.pop(key, None)
+            return None
+        return self._memos.setdefault(key, {})
 
     async def apply(self, service: Obj, plan: SlicePlan) -> None:
         ns = meta(service).get("namespace", "")

@@ -282,31 +282,17 @@ def _name(slice_: Mapping[str, Any]) -> str:
 
 
 def _is_placeholder_of(existing: Mapping[str, Any], placeholder: Mapping[str, Any]) -> bool:
-    """Upstream's placeholder comparison: namespace, labels, owners and the slice body."""
+    """Upstream's placeholder comparison: of the metadata only namespace and labels count (not
+    the name, owners or timestamps), then the slice body (address type, no endpoints, no ports)."""
     em, pm = meta(existing), meta(placeholder)
     if em.get("namespace") != pm.get("namespace"):
         return False
     if (em.get("labels") or {}) != (pm.get("labels") or {}):
         return False
-    if [_owner_cmp(o) for o in em.get("ownerReferences") or ()] != [
-        _owner_cmp(o) for o in pm.get("ownerReferences") or ()
-    ]:
-        return False
     return (
         existing.get("addressType") == placeholder.get("addressType")
         and not (existing.get("endpoints") or [])
         and not (existing.get("ports") or [])
-    )
-
-
-def _owner_cmp(o: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (
-        o.get("apiVersion"),
-        o.get("kind"),
-        o.get("name"),
-        o.get("uid"),
-        o.get("controller"),
-        o.get("blockOwnerDeletion"),
     )
 
 

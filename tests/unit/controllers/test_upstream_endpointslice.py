@@ -250,6 +250,17 @@ def test_placeholder_compare_ignores_name_and_creation_time() -> None:
     assert (api.creates, api.updates, api.deletes) == (0, 0, 0)
 
 
+def test_placeholder_compare_ignores_owners() -> None:
+    """placeholderSliceCompare looks at namespace and labels only: an empty placeholder left by an
+    older Service of the same name is kept (the garbage collector removes it with its owner)."""
+    svc, _ = svc_and_ports()
+    s = existing_slice(1, svc, [])
+    s["metadata"]["ownerReferences"][0]["uid"] = "older-service"
+    api = FakeApi([s])
+    reconcile(api, svc, [])
+    assert (api.creates, api.updates, api.deletes) == (0, 0, 0)
+
+
 def test_placeholder_of_other_address_type_is_replaced() -> None:
     svc, _ = svc_and_ports()
     s = existing_slice(1, svc, [], address_type="IPv6")

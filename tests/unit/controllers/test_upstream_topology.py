@@ -5,9 +5,12 @@ with the annotation), run against `hints.add_topology_hints` / `cpu_ratios_by_zo
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kubesvc.controllers.endpointslice.hints import (
     MSG_INSUFFICIENT_ENDPOINTS,
@@ -451,3 +454,38 @@ def test_switching_annotation_off_removes_hints_with_a_disabled_event() -> None:
     ]
     assert _hint_stats(api)[0] == {}
     assert p.topology_hints is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    cpu=st.lists(st.integers(min_value=1, max_value=8), min_size=2, max_size=4),
+    placement=st.lists(st.tuples(st.integers(min_value=0, max_value=3), st.booleans()), max_size=40),
+)
+def test_topology_hints_cover_every_ready_endpoint(cpu: list[int], placement: list[tuple[int, bool]]) -> None:
+    """Property: when hints are allocated, every ready endpoint carries exactly one zone hint for
+    a known zone, the per-zone counts add up to the ready endpoints, and no zone is below its
+    minimum share; not-ready endpoints carry none."""
+    zones = [f"z{i}" for i in range(len(cpu))]
+    ratios = {z: c / sum(cpu) for z, c in zip(zones, cpu)}
+    endpoints = [
+        ep(f"10.0.{i // 250}.{i % 250}", zones[z % len(zones)], ready)
+        for i, (z, ready) in enumerate(placement)
+    ]
+    create = [sl(*endpoints)]
+    _, allocated, events = add_topology_hints(create, [], [], ratios, "IPv4", copy_slice)
+    ready = [e for e in create[0]["endpoints"] if e["conditions"].get("ready")]
+    assert all("hints" not in e for e in create[0]["endpoints"] if not e["conditions"].get("ready"))
+    if allocated is None:
+        assert events and all("hints" not in e for e in create[0]["endpoints"])
+        return
+    assert events == []
+    assert sum(allocated.values()) == len(ready)
+    counts: dict[str, int] = {}
+    for e in ready:
+        (hint,) = e["hints"]["forZones"]
+        assert hint["name"] in ratios
+        counts[hint["name"]] = counts.get(hint["name"], 0) + 1
+    assert {z: n for z, n in allocated.items() if n} == counts
+    for z, ratio in ratios.items():
+        minimum = math.ceil(ratio * len(ready) * (1 / 1.2))
+        assert counts.get(z, 0) >= minimum
