@@ -156,8 +156,6 @@ def tune_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
-    if os.environ.get("APIPERF_SWITCH"):
-        sys.setswitchinterval(float(os.environ["APIPERF_SWITCH"]))
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

@@ -384,11 +384,3 @@ def plan_delete(
     # graceful with a zero period and nothing left to wait for: gone now (upstream writes the
     # deletionTimestamp first, then deletes; the answer is that last state)
     return DeletePlan(Action.DELETE, new)
-
-
-def has_finalizer(obj: Mapping[str, Any], name: str) -> bool:
-    return name in ((obj.get("metadata") or {}).get("finalizers") or [])
-
-
-def being_deleted(obj: Mapping[str, Any]) -> bool:
-    return bool((obj.get("metadata") or {}).get("deletionTimestamp"))

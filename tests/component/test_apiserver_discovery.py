@@ -25,7 +25,14 @@ def test_legacy_discovery(apiserver: ApiServer) -> None:
     st, body, _ = apiserver.call("GET", "/apis")
     assert body["kind"] == "APIGroupList"
     groups = {g["name"]: g for g in body["groups"]}
-    assert set(groups) == {"discovery.k8s.io", "coordination.k8s.io", "events.k8s.io"}
+    # kube-apiserver's group priority order, not alphabetical; the self reviews' groups too.
+    assert list(groups) == [
+        "events.k8s.io",
+        "authentication.k8s.io",
+        "authorization.k8s.io",
+        "coordination.k8s.io",
+        "discovery.k8s.io",
+    ]
     assert groups["discovery.k8s.io"]["preferredVersion"] == {
         "groupVersion": "discovery.k8s.io/v1",
         "version": "v1",
