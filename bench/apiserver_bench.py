@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import ssl
@@ -271,6 +272,9 @@ async def steady_rate(
     n = int(rate * seconds)
     # Build every request body before the clock starts: the generator should only send.
     raws = [create_request(client, ns, f"{prefix}{i}") for i in range(n_warm + n)]
+    # The generator must not stall itself: no garbage collection while it sends.
+    gc.collect()
+    gc.disable()
     t0 = measure_start = time.perf_counter()
     cpu0 = cpu_seconds(srv.pid)
     hist0_task: asyncio.Task[dict[str, dict[float, float]]] | None = None
@@ -288,6 +292,7 @@ async def steady_rate(
             res.late_start_max = max(res.late_start_max, -delay)
         tasks.append(loop.create_task(one(raw, due, measured)))
     await asyncio.gather(*tasks)
+    gc.enable()
     cpu1 = cpu_seconds(srv.pid)
     hist0 = await hist0_task if hist0_task is not None else {}
     hist1 = await scrape(client)

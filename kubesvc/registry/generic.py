@@ -33,6 +33,7 @@ import asyncio
 import base64
 import builtins
 import datetime as dt
+import json
 import os
 import random
 import uuid
@@ -70,6 +71,7 @@ SHARED_DECODE_ENTRIES = 2048
 
 Updater = Callable[[Obj | None], Awaitable[Obj]]
 
+LIST_EXPIRED = "The resourceVersion for the provided list is too old."
 CONTINUE_EXPIRED = (
     "The provided continue parameter is too old to display a consistent list result. You can start a "
     "new list without the continue parameter, or use the continue token in this response to retrieve "
@@ -159,16 +161,45 @@ def _continue_remaining(token: str) -> int | None:
     return rem if isinstance(rem, int) and not isinstance(rem, bool) else None
 
 
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_JSON_STARTS = frozenset(b' \t\r\n{["-0123456789tfn')
+
+
+def _continue_invalid(detail: str) -> errors.StatusError:
+    # Upstream: `invalid continue token: continue key is not valid[: detail]` (400).
+    return errors.bad_request(f"invalid continue token: continue key is not valid{detail}")
+
+
 def decode_continue(token: str) -> tuple[int, str]:
+    """The (resourceVersion, start key) of a continue token; rv -1 means "the latest"
+    (the token an expired continue hands out).  Errors read as upstream's DecodeContinue."""
+    for i, ch in enumerate(token):
+        if ch not in _B64URL:
+            raise _continue_invalid(f": illegal base64 data at input byte {i}")
+    if len(token) % 4 == 1:
+        raise _continue_invalid(f": illegal base64 data at input byte {len(token) - 1}")
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     try:
-        pad = "=" * (-len(token) % 4)
-        data = codec.loads(base64.urlsafe_b64decode(token + pad))
-        if data.get("v") != "meta.k8s.io/v1":
-            raise ValueError("unknown version")
-        rv = int(data["rv"])
-        start = str(data["start"])
+        data = codec.loads(raw)
     except Exception as exc:
-        raise errors.bad_request(f"continue key is not valid: {exc}") from exc
+        first = raw.lstrip(b" \t\r\n")[:1]
+        if not first:
+            raise _continue_invalid(": unexpected end of JSON input") from exc
+        if first[0] not in _JSON_STARTS:
+            ch = json.dumps(chr(first[0]))[1:-1]
+            raise _continue_invalid(f": invalid character '{ch}' looking for beginning of value") from exc
+        raise _continue_invalid(f": {exc}") from exc
+    if not isinstance(data, dict):
+        raise _continue_invalid(": json: cannot unmarshal into Go value of type storage.continueToken")
+    if data.get("v") != "meta.k8s.io/v1":
+        raise _continue_invalid(f": server does not recognize this encoded version {data.get('v') or ''}")
+    rv, start = data.get("rv", 0), data.get("start", "")
+    if not isinstance(rv, int) or isinstance(rv, bool) or not isinstance(start, str):
+        raise _continue_invalid(": json: cannot unmarshal into Go struct field continueToken of type int64")
+    if rv == 0:
+        raise _continue_invalid(": incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+    if not start:
+        raise _continue_invalid(": encoded start key empty (version meta.k8s.io/v1)")
     return rv, start
 
 
@@ -301,23 +332,29 @@ class ResourceStore:
             )
         if list_errs:
             raise errors.invalid("ListOptions", "", list_errs, "meta.k8s.io")
-        if opts.continue_token and rv_param and rv_param != "0":
-            raise errors.bad_request("specifying resource version is not allowed when using continue")
-
+        # Upstream's storage order: the resourceVersion parses, then the continue token decodes,
+        # then a continue with a resourceVersion other than "" / "0" is refused.
+        requested = _parse_list_rv(rv_param) if rv_param else 0
+        limit = opts.limit
         revision = 0
         start_after = ""
+        start = ""
         prefix = self.prefix(namespace)
         if opts.continue_token:
             revision, start = decode_continue(opts.continue_token)
-            if revision <= 0:
-                raise errors.bad_request(
-                    "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
-                )
+            if rv_param and rv_param != "0":
+                raise errors.bad_request("specifying resource version is not allowed when using continue")
+            if revision < 0:
+                revision = 0  # an inconsistent continue: the rest at the latest revision
             start_after = prefix + start.rstrip("\x00")
-        elif rv_param and rv_param != "0":
-            requested = _parse_rv(rv_param)
+        elif rv_param == "0":
+            # Served by kube-apiserver's watch cache, which ignores the limit.
+            limit = 0
+        elif rv_param:
             current = await self.store.current_revision()
-            if match == "Exact":
+            # Exact, and the legacy form (a limit without resourceVersionMatch), list at
+            # exactly that revision; NotOlderThan waits (3 s) for it to be reached.
+            if match == "Exact" or (not match and limit > 0):
                 if requested > current:
                     raise too_large_resource_version(requested, current)
                 revision = requested
@@ -327,14 +364,14 @@ class ResourceStore:
                     raise too_large_resource_version(requested, current)
         try:
             items, revision, more, last_key = await self._list_filtered(
-                prefix, revision, opts.limit, start_after, opts.filter
+                prefix, revision, limit, start_after, opts.filter
             )
         except CompactedError as exc:
             if opts.continue_token:
-                raise errors.StatusError(410, "Expired", CONTINUE_EXPIRED) from exc
-            raise errors.resource_expired(
-                f"too old resource version: {exc.requested} ({exc.compacted})"
-            ) from exc
+                raise errors.StatusError(
+                    410, "Expired", CONTINUE_EXPIRED, list_meta={"continue": encode_continue(-1, start)}
+                ) from exc
+            raise errors.resource_expired(LIST_EXPIRED) from exc
         list_meta: dict[str, Any] = {"resourceVersion": str(revision)}
         if more:
             remaining: int | None = None
@@ -814,6 +851,20 @@ def _parse_rv(rv: str) -> int:
     except ValueError as exc:
         raise errors.bad_request(f'invalid resource version "{rv}"') from exc
     return n
+
+
+def _parse_list_rv(rv: str) -> int:
+    """A list's resourceVersion as upstream's versioner parses it (a Go uint64)."""
+    if rv == "0":
+        return 0
+    if not rv.isascii() or not rv.isdigit():
+        detail = f"strconv.ParseUint: parsing {json.dumps(rv)}: invalid syntax"
+    elif int(rv) >= 1 << 64:
+        detail = f"strconv.ParseUint: parsing {json.dumps(rv)}: value out of range"
+    else:
+        return int(rv)
+    err = F.invalid("resourceVersion", rv, detail)
+    raise errors.bad_request(f"invalid resource version: {err}")
 
 
 def too_large_resource_version(requested: int, current: int) -> errors.StatusError:

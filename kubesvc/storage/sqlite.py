@@ -78,6 +78,7 @@ log = logging.getLogger(__name__)
 
 FILENAME = "kubesvc.db"
 COMPACT_CHUNK_REVISIONS = 5000
+CHECKPOINT_INTERVAL_S = 0.5
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (
@@ -174,6 +175,7 @@ class _Stats:
     max_batch: int = 0
     compactions: int = 0
     deleted_rows: int = 0
+    checkpoints: int = 0
 
 
 @dataclass
@@ -236,6 +238,12 @@ class SQLiteStore(StoreBase):
         self._readers = ThreadPoolExecutor(read_threads, thread_name_prefix="kubesvc-sqlite-read")
         self._writer = threading.Thread(target=self._writer_main, name="kubesvc-sqlite-writer", daemon=True)
         self._writer.start()
+        self._wal_dirty = threading.Event()  # set by the writer after a commit
+        self._ckpt_stop = False
+        self._checkpointer = threading.Thread(
+            target=self._checkpointer_main, name="kubesvc-sqlite-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
 
     # -- connections --------------------------------------------------------------------------
 
@@ -247,6 +255,8 @@ class SQLiteStore(StoreBase):
             if str(mode).lower() != "wal":
                 raise StoreError(f"cannot put {self.path} in WAL mode (got {mode})")
             conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+            # No checkpoint inside a commit: the checkpointer thread does them (see there).
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
         else:
             conn.execute("PRAGMA query_only = 1")
         conn.execute("PRAGMA cache_size = -32768")  # 32 MiB
@@ -520,6 +530,38 @@ class SQLiteStore(StoreBase):
             _call(loop, _set_result, fut, None)
         conn.close()
 
+    def _checkpointer_main(self) -> None:
+        """Copy the WAL back into the database file, off the writer's path.
+
+        SQLite's default (auto-checkpoint every 1000 WAL pages) runs the checkpoint inside the
+        commit that crosses the threshold: that commit, and every txn queued behind it, waits
+        while pages are copied and the database file is fsynced, tens to hundreds of ms on a busy
+        disk, every few thousand writes.  Here the writer never checkpoints; this thread runs a
+        PASSIVE checkpoint (it never blocks the writer or the readers) at most every
+        CHECKPOINT_INTERVAL_S while there are new commits, and SQLite restarts the WAL from the
+        beginning at the next write once a checkpoint has copied everything."""
+        conn: sqlite3.Connection | None = None
+        try:
+            while True:
+                self._wal_dirty.wait()
+                if self._ckpt_stop:
+                    return
+                time.sleep(CHECKPOINT_INTERVAL_S)  # let commits gather
+                self._wal_dirty.clear()
+                if self._ckpt_stop:
+                    return
+                try:
+                    if conn is None:
+                        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                        conn.execute("PRAGMA busy_timeout = 10000")
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self._stats.checkpoints += 1
+                except sqlite3.Error as exc:
+                    log.warning("sqlite store: checkpoint failed: %s", exc)
+        finally:
+            if conn is not None:
+                conn.close()
+
     def _set_compacted(self, revision: int) -> None:
         self._compacted = max(self._compacted, revision)
         # As in memory (and etcd): a watcher lagging below the compacted revision is cancelled.
@@ -582,6 +624,7 @@ class SQLiteStore(StoreBase):
                 _call(req.future.get_loop(), _set_exception, req.future, StoreError(str(exc)))
             return
         self._wrev = rev
+        self._wal_dirty.set()
         self._stats.txns += len(txns)
         self._stats.commits += 1
         self._stats.batches += 1
@@ -630,6 +673,7 @@ class SQLiteStore(StoreBase):
             "max_batch": s.max_batch,
             "compactions": s.compactions,
             "compacted_rows": s.deleted_rows,
+            "checkpoints": s.checkpoints,
             "watchers": self._log.watchers,
         }
 
@@ -640,6 +684,9 @@ class SQLiteStore(StoreBase):
         await self.stop_background_compaction()
         self._queue.put(None)
         await asyncio.to_thread(self._writer.join)
+        self._ckpt_stop = True
+        self._wal_dirty.set()
+        await asyncio.to_thread(self._checkpointer.join)
         self._readers.shutdown(wait=True)
         with self._rconns_lock:
             for conn in self._rconns:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import urllib.parse
 import uuid
-from collections.abc import Callable
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.support.apiserver import ApiServer
+from tests.support.apiserver import ApiServer, start_apiserver
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
 
@@ -51,11 +51,21 @@ def walk(srv: ApiServer, ns: str, limit: int, **params: Any) -> tuple[list[str],
             return names, counts
 
 
+@pytest.fixture(scope="module")
+def memory_apiserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    srv = start_apiserver(tmp_path_factory.mktemp("paging-memory") / "data", backend="memory")
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
 @pytest.fixture(params=["sqlite", "memory"])
-def server(
-    request: pytest.FixtureRequest, apiserver: ApiServer, apiserver_factory: Callable[..., ApiServer]
-) -> ApiServer:
-    return apiserver if request.param == "sqlite" else apiserver_factory(backend="memory")
+def server(request: pytest.FixtureRequest, apiserver: ApiServer) -> ApiServer:
+    if request.param == "sqlite":
+        return apiserver
+    memory: ApiServer = request.getfixturevalue("memory_apiserver")
+    return memory
 
 
 def test_remaining_item_count_counts_down_to_the_last_page(server: ApiServer) -> None:
