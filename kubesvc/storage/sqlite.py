@@ -239,7 +239,7 @@ class SQLiteStore(StoreBase):
         self._writer = threading.Thread(target=self._writer_main, name="kubesvc-sqlite-writer", daemon=True)
         self._writer.start()
         self._wal_dirty = threading.Event()  # set by the writer after a commit
-        self._ckpt_stop = False
+        self._ckpt_stop = threading.Event()
         self._checkpointer = threading.Thread(
             target=self._checkpointer_main, name="kubesvc-sqlite-checkpoint", daemon=True
         )
@@ -544,12 +544,9 @@ class SQLiteStore(StoreBase):
         try:
             while True:
                 self._wal_dirty.wait()
-                if self._ckpt_stop:
+                if self._ckpt_stop.wait(CHECKPOINT_INTERVAL_S):  # let commits gather
                     return
-                time.sleep(CHECKPOINT_INTERVAL_S)  # let commits gather
                 self._wal_dirty.clear()
-                if self._ckpt_stop:
-                    return
                 try:
                     if conn is None:
                         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -684,7 +681,7 @@ class SQLiteStore(StoreBase):
         await self.stop_background_compaction()
         self._queue.put(None)
         await asyncio.to_thread(self._writer.join)
-        self._ckpt_stop = True
+        self._ckpt_stop.set()
         self._wal_dirty.set()
         await asyncio.to_thread(self._checkpointer.join)
         self._readers.shutdown(wait=True)

@@ -99,3 +99,33 @@ async def test_poll_says_none_when_memory_cannot_answer(store: Store) -> None:
     assert fresh.poll() == []
     await fresh.aclose()
     assert fresh.poll() is None
+
+
+async def test_sqlite_checkpoints_off_the_writer(tmp_path: Path) -> None:
+    """The writer never checkpoints inside a commit (that stalls every queued write); a thread of
+    the store copies the WAL back soon after commits, so the WAL does not grow without end."""
+    import sqlite3
+
+    from kubesvc.storage import sqlite as sqlite_store
+    from kubesvc.storage.sqlite import SQLiteStore
+
+    store = SQLiteStore(str(tmp_path))
+    try:
+        assert store._wconn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        for i in range(50):
+            await store.txn([], [Put(f"/k/{i}", b"x" * 4000)])
+        deadline = asyncio.get_running_loop().time() + 10
+        while store.stats()["checkpoints"] == 0 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(sqlite_store.CHECKPOINT_INTERVAL_S / 2)
+        assert store.stats()["checkpoints"] >= 1
+        await asyncio.sleep(0.1)
+        probe = sqlite3.connect(store.path)
+        try:
+            busy, log_frames, done = probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        finally:
+            probe.close()
+        assert busy == 0 and log_frames == done  # nothing left for anyone else to copy
+        kv = await store.get("/k/49")
+        assert kv is not None and kv.value == b"x" * 4000
+    finally:
+        await store.close()

