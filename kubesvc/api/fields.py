@@ -82,7 +82,7 @@ def path(*parts: str) -> FieldPath:
 def _go_value(value: Any) -> str:
     """Print a bad value the way Go's fmt prints it in a field error."""
     if value is None:
-        return "null"
+        return '"null"'  # apimachinery turns a nil value into the string "null", then quotes it
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):

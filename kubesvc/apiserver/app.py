@@ -295,7 +295,9 @@ def _root_paths() -> list[str]:
     for g, v in scheme.group_versions():
         if g:
             paths += [f"/apis/{g}", f"/apis/{g}/{v}"]
-    return paths
+    for r in reviews.RESOURCES if reviews is not None else ():
+        paths += [f"/apis/{r.group}", f"/apis/{r.group}/{r.version}"]
+    return sorted(set(paths))
 
 
 # -- resource dispatch ---------------------------------------------------------------------------
@@ -357,9 +359,12 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     request[REQUEST_INFO] = ri
     user = _authenticate(request, state)
     request[USER] = user
-    review = reviews.review_info(ri) if reviews is not None else None
-    if review is not None:  # self reviews: every authenticated user may create them
-        return await reviews.serve(request, review, user, state.config.max_request_body_bytes)
+    if reviews is not None and (review := reviews.review_info(ri)) is not None:
+        # Self reviews: every authenticated user may create them.
+        answer: web.StreamResponse = await reviews.serve(
+            request, review, user, state.config.max_request_body_bytes
+        )
+        return answer
     _authorize(user, ri, request.method)
     if ri.is_resource:
         return await _resource(request, ri, state)

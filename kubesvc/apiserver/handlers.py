@@ -124,7 +124,18 @@ def _partial(obj: Obj, version: str) -> Obj:
     }
 
 
+def _go_type(info: ResourceInfo, list_: bool) -> str:
+    """The `%T` of kube-apiserver's internal object (`*core.Service`, `*discovery.EndpointSliceList`)."""
+    pkg = "core" if info.group in ("", "events.k8s.io") else info.group.split(".")[0]
+    return f"*{pkg}.{info.kind}{'List' if list_ else ''}"
+
+
 def render_object(scope: RequestScope, obj: Obj, out: neg.Output) -> Any:
+    if out.requested == "PartialObjectMetadataList":
+        raise errors.not_acceptable(
+            "you requested PartialObjectMetadataList, but the requested object is not a list "
+            f"({_go_type(scope.info, False)})"
+        )
     if out.as_ == "Table" and tables is not None:
         return tables.to_table(
             scope.info, [obj], now=now(), include_object=scope.query.get("includeObject") or "Metadata"
@@ -135,6 +146,11 @@ def render_object(scope: RequestScope, obj: Obj, out: neg.Output) -> Any:
 
 
 def render_list(scope: RequestScope, lst: Obj, out: neg.Output) -> Any:
+    if out.requested == "PartialObjectMetadata":
+        raise errors.not_acceptable(
+            "you requested PartialObjectMetadata, but the requested object is a list "
+            f"({_go_type(scope.info, True)})"
+        )
     if out.as_ == "Table" and tables is not None:
         items = [_with_type(scope.info, it) for it in lst["items"]]
         return tables.to_table(
@@ -478,6 +494,7 @@ def list_options(scope: RequestScope) -> ListOptions:
         continue_token=q.get("continue", ""),
         resource_version=q.get("resourceVersion", ""),
         resource_version_match=q.get("resourceVersionMatch", ""),
+        send_initial_events=bool(q.get("sendInitialEvents")),
     )
 
 

@@ -62,6 +62,9 @@ class Output:
     format: str = "json"
     as_: str = ""
     version: str = "v1"
+    # The exact kind asked for (PartialObjectMetadata or PartialObjectMetadataList): upstream
+    # answers 406 when it does not fit the response (an object vs a list).
+    requested: str = ""
 
 
 def negotiate_output(header: str | None, *, allow_table: bool) -> Output | None:
@@ -76,7 +79,7 @@ def negotiate_output(header: str | None, *, allow_table: bool) -> Output | None:
             if as_ == "Table" and allow_table:
                 return Output("json", "Table", mt.params["v"])
             if as_ in ("PartialObjectMetadata", "PartialObjectMetadataList"):
-                return Output("json", "PartialObjectMetadata", mt.params["v"])
+                return Output("json", "PartialObjectMetadata", mt.params["v"], as_)
             continue
         if mt.type in (JSON, "*/*", "application/*"):
             return Output("json")

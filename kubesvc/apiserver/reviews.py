@@ -134,22 +134,22 @@ def answer(info: ResourceInfo, doc: dict[str, Any], user: pki.UserInfo) -> dict[
         return out
     res_attrs = spec.get("resourceAttributes")
     non_res = spec.get("nonResourceAttributes")
-    if bool(res_attrs) == bool(non_res):
-        field, value = (
-            ("spec.resourceAttributes", res_attrs) if res_attrs else ("spec.resourceAttributes", "null")
+    if res_attrs and non_res:
+        problem = F.invalid(
+            "spec.nonResourceAttributes",
+            non_res,
+            "cannot be specified in combination with resourceAttributes",
         )
-        raise errors.invalid(
-            info.kind,
-            "",
-            [
-                F.invalid(
-                    field,
-                    value if isinstance(value, str) else codec.dumps(value).decode(),
-                    "exactly one of nonResourceAttributes or resourceAttributes must be specified",
-                )
-            ],
-            info.group,
+    elif not res_attrs and not non_res:
+        problem = F.invalid(
+            "spec.resourceAttributes",
+            "null",  # upstream prints a nil pointer as the string "null"
+            "exactly one of nonResourceAttributes or resourceAttributes must be specified",
         )
+    else:
+        problem = None
+    if problem is not None:
+        raise errors.invalid(info.kind, "", [problem], info.group)
     attrs = res_attrs if res_attrs else non_res
     ok = allowed(user, attrs if isinstance(attrs, dict) else {}, resource=bool(res_attrs))
     out["status"] = {"allowed": ok}

@@ -23,7 +23,7 @@ from kubesvc.api import codec, errors
 from kubesvc.api import fields as F
 from kubesvc.apiserver import handlers as h
 from kubesvc.apiserver import negotiation as neg
-from kubesvc.registry.generic import WatchItem, too_large_resource_version
+from kubesvc.registry.generic import WatchItem, parse_list_rv, too_large_resource_version
 from kubesvc.registry.selectors import ObjectFilter, build_filter
 from kubesvc.storage.interface import CompactedError
 
@@ -58,27 +58,29 @@ def _check_params(scope: h.RequestScope, send_initial: bool | None, allow_bookma
     q = scope.query
     errs: list[F.FieldError] = []
     match = q.get("resourceVersionMatch", "")
-    if send_initial is not None:
-        if match != "NotOlderThan":
-            errs.append(
-                F.forbidden(
-                    "resourceVersionMatch",
-                    "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
-                )
-            )
-        if send_initial and not allow_bookmarks:
-            errs.append(
-                F.forbidden(
-                    "allowWatchBookmarks", "sendInitialEvents requires setting allowWatchBookmarks to true"
-                )
-            )
-    elif match:
+    if send_initial is not None and match != "NotOlderThan":
         errs.append(
             F.forbidden(
                 "resourceVersionMatch",
-                "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+                "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
             )
         )
+    if match:
+        if send_initial is None:
+            errs.append(
+                F.forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+                )
+            )
+        if match != "NotOlderThan":
+            errs.append(F.not_supported("resourceVersionMatch", match, ["NotOlderThan"]))
+        if q.get("continue"):
+            errs.append(
+                F.forbidden(
+                    "resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"
+                )
+            )
     if errs:
         raise errors.invalid("ListOptions", "", errs, "meta.k8s.io")
 
@@ -100,12 +102,7 @@ async def serve(
     _check_params(scope, send_initial, allow_bookmarks)
     rv = q.get("resourceVersion", "")
     if rv and rv != "0":
-        try:
-            requested = int(rv)
-            if requested < 0:
-                raise ValueError
-        except ValueError as exc:
-            raise errors.bad_request(f'invalid resource version "{rv}"') from exc
+        requested = parse_list_rv(rv)
         # A revision from the future: wait a little for it (as the watch cache does), else 504.
         current = await scope.rs.store.current_revision()
         if requested > current:

@@ -428,9 +428,8 @@ def parse_time(value: str, *, micro: bool) -> dt.datetime:
 
 def format_time(t: dt.datetime, *, micro: bool) -> str:
     u = t.astimezone(dt.UTC)
-    if micro:
-        return u.strftime("%Y-%m-%dT%H:%M:%S.") + f"{u.microsecond:06d}Z"
-    return u.strftime("%Y-%m-%dT%H:%M:%SZ")
+    base = f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}"
+    return f"{base}.{u.microsecond:06d}Z" if micro else f"{base}Z"
 
 
 def normalize_time(value: Any, *, micro: bool) -> str:

@@ -131,6 +131,7 @@ class ListOptions:
     continue_token: str = ""
     resource_version: str = ""
     resource_version_match: str = ""
+    send_initial_events: bool = False  # the parameter was given (forbidden for a list)
 
 
 @dataclass
@@ -322,7 +323,7 @@ class ResourceStore:
                 )
             )
         if match and match not in ("Exact", "NotOlderThan"):
-            list_errs.append(F.not_supported("resourceVersionMatch", match, ["Exact", "NotOlderThan"]))
+            list_errs.append(F.not_supported("resourceVersionMatch", match, ["Exact", "NotOlderThan", ""]))
         if match == "Exact" and rv_param == "0":
             list_errs.append(
                 F.forbidden(
@@ -330,11 +331,13 @@ class ResourceStore:
                     'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
                 )
             )
+        if opts.send_initial_events:
+            list_errs.append(F.forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"))
         if list_errs:
             raise errors.invalid("ListOptions", "", list_errs, "meta.k8s.io")
         # Upstream's storage order: the resourceVersion parses, then the continue token decodes,
         # then a continue with a resourceVersion other than "" / "0" is refused.
-        requested = _parse_list_rv(rv_param) if rv_param else 0
+        requested = parse_list_rv(rv_param) if rv_param else 0
         limit = opts.limit
         revision = 0
         start_after = ""
@@ -792,6 +795,9 @@ class ResourceStore:
             if send_initial_events:
                 yield WatchItem("BOOKMARK", None, revision)
             start = revision + 1
+        elif resource_version in ("", "0"):
+            # sendInitialEvents=false: no synthetic ADDED, start at the most recent revision.
+            start = await self.store.current_revision() + 1
         else:
             start = _parse_rv(resource_version) + 1
         async for ev in self.store.watch(prefix, start_revision=start):
@@ -853,7 +859,7 @@ def _parse_rv(rv: str) -> int:
     return n
 
 
-def _parse_list_rv(rv: str) -> int:
+def parse_list_rv(rv: str) -> int:
     """A list's resourceVersion as upstream's versioner parses it (a Go uint64)."""
     if rv == "0":
         return 0

@@ -87,7 +87,14 @@ class NamespaceCache:
         if events is None:
             async with self._relisting:
                 if self._watcher is None or (events := self._watcher.poll()) is None:
-                    await self._relist()
+                    try:
+                        await self._relist()
+                    except (AttributeError, NotImplementedError):
+                        self._broken = True  # a store without list/watch: always read it
+                        return None
+                    except Exception:
+                        self._watcher = None  # try again next time; the caller reads the store
+                        return None
                     if self._watcher is None:
                         return None
                     events = self._watcher.poll()

@@ -26,6 +26,11 @@ commits on an OS crash; group commit makes FULL cheap, so FULL is the default.) 
 replays the WAL, and the revision counter is recovered as max(meta.revision, max(kv.mod_rev)), so
 a revision is never reused.
 
+Checkpoints: the writer never copies the WAL back into the database file itself (SQLite's
+auto-checkpoint would do it inside whichever commit crosses 1000 pages, stalling every txn queued
+behind it); a checkpointer thread runs a PASSIVE checkpoint, which blocks nobody, about every
+half second while there are new commits.
+
 Reads run on a small thread pool, one connection per thread (WAL lets readers run beside the
 writer); each read is one read transaction, hence one consistent snapshot.  Exception: `get` of
 the current version is a single autocommit SELECT (itself a snapshot) on the calling event loop

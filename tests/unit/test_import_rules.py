@@ -56,6 +56,7 @@ PURE_GLOBS = [
     "apiserver/openapi.py",
     "apiserver/protobuf.py",
     "apiserver/fieldmanager.py",
+    "apiserver/wireshape.py",
     "registry/deletion.py",
     "proxy/model.py",
     "proxy/changes.py",

@@ -1529,7 +1529,7 @@ UPDATE_MESSAGE_CASES: list[tuple[str, UpdateTweak, list[str]]] = [
         "downgrade without a policy",
         both(DUAL_4_6, chain(ips("1.2.3.4"), sp(ipFamilyPolicy=None), fams("IPv4", "IPv6"))),
         [
-            "spec.ipFamilyPolicy: Invalid value: null: must be set to 'SingleStack' when releasing the "
+            "spec.ipFamilyPolicy: Invalid value: \"null\": must be set to 'SingleStack' when releasing the "
             "secondary clusterIP"
         ],
     ),
@@ -1552,7 +1552,7 @@ UPDATE_MESSAGE_CASES: list[tuple[str, UpdateTweak, list[str]]] = [
     (
         "unset loadBalancerClass",
         both(chain(OLD_LB, sp(loadBalancerClass="test.com/test-old")), LB),
-        ["spec.loadBalancerClass: Invalid value: null: may not change once set"],
+        ["spec.loadBalancerClass: Invalid value: \"null\": may not change once set"],
     ),
     (
         "healthCheckNodePort immutable",

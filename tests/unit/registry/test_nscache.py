@@ -116,3 +116,24 @@ async def test_create_admission_through_the_registry(store: Store) -> None:
     assert gone.value.code == 403
     assert "because it is being terminated" in gone.value.message
     assert reg.namespace_cache.relists == 1
+
+
+async def test_a_store_without_watch_or_a_failing_list_is_read_instead() -> None:
+    class NoWatch:
+        async def list(self, prefix: str, **kw: Any) -> Any:
+            raise AttributeError("no")
+
+    class Failing:
+        calls = 0
+
+        async def list(self, prefix: str, **kw: Any) -> Any:
+            Failing.calls += 1
+            raise RuntimeError("store down")
+
+    no_watch = NamespaceCache(NoWatch(), PREFIX)  # type: ignore[arg-type]
+    assert await no_watch.terminating("a") is None
+    assert await no_watch.terminating("a") is None
+    failing = NamespaceCache(Failing(), PREFIX)  # type: ignore[arg-type]
+    assert await failing.terminating("a") is None
+    assert await failing.terminating("a") is None
+    assert Failing.calls == 2  # a failed list is retried at the next lookup
