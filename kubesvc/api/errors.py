@@ -45,8 +45,9 @@ class StatusError(Exception):
             "metadata": dict(self.list_meta),
             "status": "Failure",
             "message": self.message,
-            "reason": self.reason,
         }
+        if self.reason:  # omitempty: a plain Go error surfaces as a Status without a reason
+            status["reason"] = self.reason
         if self.details:
             status["details"] = self.details
         status["code"] = self.code

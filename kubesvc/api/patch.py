@@ -54,11 +54,15 @@ class PatchError(ValueError):
         does not carry the patch library's text; a malformed patch is a 400 with the text.
         """
         if self.invalid:
-            return StatusError(422, "Invalid", GENERIC_UNPROCESSABLE, {})
+            # NewGenericServerResponse: the library's text rides along as the one cause.
+            cause = {"reason": "UnexpectedServerResponse", "message": self.message}
+            return StatusError(422, "Invalid", GENERIC_UNPROCESSABLE, {"causes": [cause]})
         return bad_request(self.message)
 
 
 GENERIC_UNPROCESSABLE: Final = "the server rejected our request due to an error in our request"
+# kube-apiserver refuses a JSON patch with more operations than this (413).
+MAX_JSON_PATCH_OPERATIONS: Final = 10000
 
 
 # --------------------------------------------------------------------------------------------
@@ -330,6 +334,13 @@ def apply_json_patch(doc: dict[str, Any], ops: list[Any]) -> dict[str, Any]:
     """Apply an RFC 6902 patch; all operations apply or none (a failing `test` rejects it all)."""
     if not isinstance(ops, list):
         raise PatchError("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
+    if len(ops) > MAX_JSON_PATCH_OPERATIONS:
+        raise StatusError(
+            413,
+            "RequestEntityTooLarge",
+            "Request entity too large: The allowed maximum operations in a JSON patch is "
+            f"{MAX_JSON_PATCH_OPERATIONS}, got {len(ops)}",
+        )
     result: JSON = copy.deepcopy(doc)
     for raw in ops:
         if not isinstance(raw, dict):

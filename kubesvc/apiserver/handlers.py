@@ -578,6 +578,7 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
             + ", ".join(neg.PATCH_TYPES),
         )
     body = await read_body(request, limit)
+    _validate_patch_options(scope.query, ctype)
     doc, _pairs = decode_document(body, ctype)
     is_dry = dry_run(scope.query)
     manager = manager_name(request, scope.query)
@@ -591,14 +592,10 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
         )
     force = scope.query.get("force", "") == "true"
     if ctype == neg.APPLY_PATCH:
-        if not scope.query.get("fieldManager"):
-            raise errors.invalid("PatchOptions", "", [_required_field_manager()], "meta.k8s.io")
         if fieldmanager is None:
             raise errors.unsupported_media_type(", ".join(p for p in neg.PATCH_TYPES if p != neg.APPLY_PATCH))
         assert isinstance(doc, dict)
         _check_apply_body(scope, doc)
-    elif force:
-        raise errors.invalid("PatchOptions", "", [_forbidden_force()], "meta.k8s.io")
     if patch_mod is None and ctype != neg.APPLY_PATCH:
         raise errors.unsupported_media_type(neg.APPLY_PATCH)
     pinned = _patch_pins_rv(ctype, doc)
@@ -610,7 +607,7 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
             if ctype == neg.APPLY_PATCH:
                 assert fieldmanager is not None
                 applied = clone(doc)
-                check_fields(scope, applied, None)
+                _check_apply_schema(info, applied)
                 result = fieldmanager.server_side_apply(
                     current,
                     applied,
@@ -637,6 +634,14 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
             raise _patch_error(exc) from exc
         if not isinstance(result, dict):
             raise errors.bad_request("the patched document is not an object")
+        uid = (result.get("metadata") or {}).get("uid")
+        if current is None and uid:
+            raise errors.conflict(
+                info.resource,
+                scope.ri.name,
+                f"uid mismatch: the provided object specified uid {uid}, and no existing object was found",
+                info.group,
+            )
         if (
             result.get("apiVersion", info.api_version) != info.api_version
             or result.get("kind", info.kind) != info.kind
@@ -671,16 +676,46 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
     return respond(result, 201 if created else 200, out, scope.warnings)
 
 
-def _required_field_manager() -> Any:
+def _check_apply_schema(info: ResourceInfo, applied: Obj) -> None:
+    """Fields the kind does not declare fail the apply whatever fieldValidation says: upstream's
+    typed conversion of the applied object errors, and that plain error is a reason-less 500."""
+    unknown = pruning.prune(applied, info)
+    if not unknown:
+        return
+    meta = applied.get("metadata") if isinstance(applied.get("metadata"), dict) else {}
+    group, _, version = info.api_version.rpartition("/")
+    where = f"{meta.get('namespace') or ''}/{meta.get('name') or ''}; {group}/{version}, Kind={info.kind}"
+    problems = [f".{u}: field not declared in schema" for u in unknown]
+    detail = problems[0] if len(problems) == 1 else "\n".join(["errors:", *("  " + p for p in problems)])
+    raise errors.StatusError(500, "", f"failed to create typed patch object ({where}): {detail}")
+
+
+def _validate_patch_options(query: Mapping[str, str], ctype: str) -> None:
+    """PatchOptions as upstream validates them before looking at the patch: `force` only with
+    apply (present at all, even `false`), a fieldManager required for apply, at most 128
+    printable characters, dryRun `All`, a known fieldValidation; all problems in one 422."""
     from kubesvc.api import fields as F
 
-    return F.required("fieldManager", "is required for apply requests")
-
-
-def _forbidden_force() -> Any:
-    from kubesvc.api import fields as F
-
-    return F.forbidden("force", "may not be specified for non-apply patch")
+    errs: list[Any] = []
+    manager = query.get("fieldManager", "")
+    if ctype != neg.APPLY_PATCH:
+        if "force" in query:
+            errs.append(F.forbidden("force", "may not be specified for non-apply patch"))
+    elif not manager:
+        errs.append(F.required("fieldManager", "is required for apply patch"))
+    if len(manager.encode()) > 128:
+        errs.append(F.too_long("fieldManager", manager, 128))
+    pos = 0
+    for ch in manager:
+        if not ch.isprintable():
+            errs.append(F.invalid("fieldManager", manager, f"invalid character U+{ord(ch):04X} (at position {pos})"))
+        pos += len(ch.encode())
+    if "dryRun" in query and query["dryRun"] != "All":
+        errs.append(F.not_supported("dryRun", [query["dryRun"]], ["All"]))
+    if query.get("fieldValidation", "") not in ("", "Ignore", "Strict", "Warn"):
+        errs.append(F.not_supported("fieldValidation", query["fieldValidation"], ["", "Ignore", "Strict", "Warn"]))
+    if errs:
+        raise errors.invalid("PatchOptions", "", errs, "meta.k8s.io")
 
 
 def _check_apply_body(scope: RequestScope, doc: Obj) -> None:

@@ -82,6 +82,17 @@ async def nothing_within(resp: aiohttp.ClientResponse, seconds: float) -> list[d
     return out
 
 
+@pytest.fixture(scope="module")
+def apiserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    """This module's shared server: the memory store (the list/watch semantics are the
+    registry's, the same over every backend; the contract suite covers the backends)."""
+    srv = start_apiserver(tmp_path_factory.mktemp("upstream-lw-shared") / "data", backend="memory")
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
 # -- a server whose history is compacted (TestListOptions) -------------------------------------
 
 
@@ -101,6 +112,8 @@ def compacting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
         KEEP_REVISIONS,
         "--storage-compaction-interval",
         "0.1",
+        "--watch-bookmark-interval",
+        "0.3",
         backend="memory",
     )
     try:
@@ -668,3 +681,35 @@ async def test_watch_semantics(apiserver: ApiServer, rv: str, bookmarks: bool, i
     else:
         assert marks == []
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in later] == [("ADDED", "p4"), ("ADDED", "p5")]
+
+
+async def test_bookmarks_carry_progress_past_filtered_out_events(compacting: ApiServer) -> None:
+    """RunTestOptionalWatchBookmarksWithCorrectResourceVersion: a watch whose selector
+    matches nothing still gets bookmarks, at the revision of the changes it did not see."""
+    ns = new_namespace(compacting, "bookmark-progress")
+    coll = f"/api/v1/namespaces/{ns}/services"
+    _, first, _ = compacting.call("POST", coll, service("seen-not", {"app": "other"}))
+    params = {
+        "watch": "true",
+        "allowWatchBookmarks": "true",
+        "labelSelector": "app=nothing",
+        "resourceVersion": first["metadata"]["resourceVersion"],
+    }
+    async with compacting.session() as s, s.get(coll, params=params) as resp:
+        _, last, _ = await asyncio.to_thread(compacting.call, "POST", coll, service("b", {"app": "other"}))
+        target = int(last["metadata"]["resourceVersion"])
+
+        async def until_progress() -> list[dict[str, Any]]:
+            got: list[dict[str, Any]] = []
+            async for line in resp.content:
+                if line.strip():
+                    got.append(json.loads(line))
+                    if int(got[-1]["object"]["metadata"]["resourceVersion"]) >= target:
+                        return got
+            raise AssertionError(f"stream ended: {got}")
+
+        evs = await asyncio.wait_for(until_progress(), 10)
+    assert {e["type"] for e in evs} == {"BOOKMARK"}
+    rvs = [int(e["object"]["metadata"]["resourceVersion"]) for e in evs]
+    assert rvs == sorted(rvs)
+    assert evs[-1]["object"]["kind"] == "Service" and evs[-1]["object"]["apiVersion"] == "v1"
