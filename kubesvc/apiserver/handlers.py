@@ -708,22 +708,29 @@ def _validate_patch_options(query: Mapping[str, str], ctype: str) -> None:
     pos = 0
     for ch in manager:
         if not ch.isprintable():
-            errs.append(F.invalid("fieldManager", manager, f"invalid character U+{ord(ch):04X} (at position {pos})"))
+            errs.append(
+                F.invalid("fieldManager", manager, f"invalid character U+{ord(ch):04X} (at position {pos})")
+            )
         pos += len(ch.encode())
     if "dryRun" in query and query["dryRun"] != "All":
         errs.append(F.not_supported("dryRun", [query["dryRun"]], ["All"]))
     if query.get("fieldValidation", "") not in ("", "Ignore", "Strict", "Warn"):
-        errs.append(F.not_supported("fieldValidation", query["fieldValidation"], ["", "Ignore", "Strict", "Warn"]))
+        errs.append(
+            F.not_supported("fieldValidation", query["fieldValidation"], ["", "Ignore", "Strict", "Warn"])
+        )
     if errs:
         raise errors.invalid("PatchOptions", "", errs, "meta.k8s.io")
 
 
 def _check_apply_body(scope: RequestScope, doc: Obj) -> None:
-    if not doc.get("apiVersion") or not doc.get("kind"):
-        raise errors.bad_request(
-            "invalid object type: " + ("/, Kind=" if not doc.get("kind") else f"/, Kind={doc.get('kind')}")
-        )
-    check_kind(scope.info, str(doc["apiVersion"]), str(doc["kind"]))
+    """Upstream's version check of the applied object: exactly the endpoint's group, version
+    and kind, else 400 naming the GroupVersionKind the body carries."""
+    api_version = doc.get("apiVersion") if isinstance(doc.get("apiVersion"), str) else ""
+    kind = doc.get("kind") if isinstance(doc.get("kind"), str) else ""
+    if api_version == scope.info.api_version and kind == scope.info.kind:
+        return
+    group, _, version = str(api_version).rpartition("/")
+    raise errors.bad_request(f"invalid object type: {group}/{version}, Kind={kind}")
 
 
 def _delete_options(body: bytes, content_type: str, query: Mapping[str, str]) -> deletion.DeleteOptions:

@@ -845,7 +845,9 @@ def _should_delete_during_update(obj: Obj, info: ResourceInfo) -> bool:
     return (
         bool(meta.get("deletionTimestamp"))
         and not meta.get("finalizers")
-        and meta.get("deletionGracePeriodSeconds") == 0
+        # upstream: the existing object's grace period is 0 or unset (a terminating Namespace
+        # has a deletionTimestamp but no grace period)
+        and meta.get("deletionGracePeriodSeconds") in (None, 0)
     )
 
 
@@ -988,7 +990,6 @@ class NamespaceResourceStore(ResourceStore):
                         return old, True
                     continue
                 _meta(new)["deletionTimestamp"] = rfc3339(self.clock())
-                _meta(new)["deletionGracePeriodSeconds"] = 0
                 new.setdefault("status", {})["phase"] = "Terminating"
                 if dry_run:
                     return new, False

@@ -466,6 +466,8 @@ def test_namespace_lifecycle(apiserver: ApiServer) -> None:
     assert st == 200
     assert deleted["status"]["phase"] == "Terminating"
     assert deleted["metadata"]["deletionTimestamp"]
+    # upstream's namespace Delete sets only the timestamp and phase, no grace period
+    assert "deletionGracePeriodSeconds" not in deleted["metadata"]
     st, body, _ = apiserver.call("POST", f"/api/v1/namespaces/{ns}/services", svc("web"))
     assert st == 403
     assert body["reason"] == "Forbidden"
