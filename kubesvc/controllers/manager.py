@@ -466,7 +466,7 @@ def run_from_args(args: argparse.Namespace) -> int:
     try:
         import uvloop
 
-        return uvloop.run(runner())  # type: ignore[no-any-return]
+        return uvloop.run(runner())
     except ImportError:
         return asyncio.run(runner())
 
