@@ -101,14 +101,18 @@ async def serve(
     send_initial = _bool_param(q.get("sendInitialEvents"))
     _check_params(scope, send_initial, allow_bookmarks)
     rv = q.get("resourceVersion", "")
+    too_large: errors.StatusError | None = None
     if rv and rv != "0":
         requested = parse_list_rv(rv)
-        # A revision from the future: wait a little for it (as the watch cache does), else 504.
-        current = await scope.rs.store.current_revision()
-        if requested > current:
-            current = await scope.rs.wait_for_revision(requested)
+        # A revision from the future.  As the watch cache: a plain watch is established and
+        # simply waits for it; a watch with initial events waits 3 s for the store to reach it,
+        # else the stream's one event is an ERROR (504 "Too large resource version").
+        if send_initial:
+            current = await scope.rs.store.current_revision()
             if requested > current:
-                raise too_large_resource_version(requested, current)
+                current = await scope.rs.wait_for_revision(requested)
+                if requested > current:
+                    too_large = too_large_resource_version(requested, current)
     timeout = 0.0
     if q.get("timeoutSeconds"):
         try:
@@ -125,6 +129,10 @@ async def serve(
     queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1000)
 
     async def produce() -> None:
+        if too_large is not None:
+            await queue.put(too_large)
+            await queue.put(_DONE)
+            return
         try:
             async for item in scope.rs.watch(
                 scope.ri.namespace, flt, resource_version=rv, send_initial_events=send_initial
