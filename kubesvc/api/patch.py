@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Final
 
 from kubesvc.api.errors import StatusError, bad_request
@@ -34,10 +35,12 @@ class PatchError(ValueError):
     formed but does not apply to this object), False for 400 Bad Request (the patch is malformed).
     """
 
-    def __init__(self, message: str, *, invalid: bool = False) -> None:
+    def __init__(self, message: str, *, invalid: bool = False, internal: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.invalid = invalid
+        # A plain Go error of the patch library (no sentinel): a reason-less 500 upstream.
+        self.internal = internal
 
     @property
     def code(self) -> int:
@@ -53,10 +56,12 @@ class PatchError(ValueError):
         A patch that fails to apply becomes apimachinery's generic 422 response, whose message
         does not carry the patch library's text; a malformed patch is a 400 with the text.
         """
+        if self.internal:
+            return StatusError(500, "", self.message)
         if self.invalid:
-            # NewGenericServerResponse: the library's text rides along as the one cause.
-            cause = {"reason": "UnexpectedServerResponse", "message": self.message}
-            return StatusError(422, "Invalid", GENERIC_UNPROCESSABLE, {"causes": [cause]})
+            # NewGenericServerResponse(..., isUnexpectedResponse=false): the library's text is
+            # not carried (no cause), only the generic message.
+            return StatusError(422, "Invalid", GENERIC_UNPROCESSABLE, {})
         return bad_request(self.message)
 
 
@@ -449,15 +454,14 @@ def _smp_map(
             return replaced
         if directive == "delete":
             return {}
-        if directive != "merge":
-            raise PatchError(f"Unknown patch type: {directive} in map: {patch}")
+        raise PatchError(f"unknown patch type: {_go_fmt(directive)} in map: {_go_fmt(patch)}", internal=True)
     retain = patch.get(_RETAIN_KEYS)
     if retain is not None:
         if not isinstance(retain, list):
-            raise PatchError("invalid patch: $retainKeys must be a list of strings")
+            raise PatchError("invalid patch format of retainKeys")
         for key, value in patch.items():
             if not key.startswith("$") and value is not None and key not in retain:
-                raise PatchError("The patch content doesn't match retainKeys list", invalid=True)
+                raise PatchError("invalid patch format of retainKeys")
         original = {k: v for k, v in original.items() if k in retain}
     # $deleteFromPrimitiveList/<field> runs before the merge of that field.
     for key, value in patch.items():
@@ -498,6 +502,41 @@ def _smp_map(
     return original
 
 
+def _go_fmt(value: Any) -> str:
+    """A decoded JSON value as Go's `%v` prints it (maps with sorted keys, numbers as float64)."""
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{_go_fmt(value[k])}" for k in sorted(value)) + "]"
+    if isinstance(value, list):
+        return "[" + " ".join(_go_fmt(v) for v in value) + "]"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _go_float(float(value))
+    return str(value)
+
+
+def _go_float(f: float) -> str:
+    """strconv.FormatFloat(f, 'g', -1, 64): shortest digits, exponent form below 1e-4 and
+    from 1e6 on (`1e+06`)."""
+    if f == 0:
+        return "0"
+    sign = "-" if f < 0 else ""
+    t = Decimal(repr(abs(f))).normalize().as_tuple()
+    digits = "".join(str(d) for d in t.digits)
+    dp = len(digits) + int(t.exponent)
+    exp = dp - 1
+    if exp < -4 or exp >= 6:
+        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{sign}{mantissa}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if dp <= 0:
+        return f"{sign}0.{'0' * -dp}{digits}"
+    if dp >= len(digits):
+        return sign + digits + "0" * (dp - len(digits))
+    return f"{sign}{digits[:dp]}.{digits[dp:]}"
+
+
 def _strip_directives(value: JSON) -> JSON:
     if isinstance(value, dict):
         return {k: _strip_directives(v) for k, v in value.items() if not k.startswith("$") and v is not None}
@@ -508,7 +547,7 @@ def _strip_directives(value: JSON) -> JSON:
 
 def _item_key(item: JSON, key: str) -> JSON:
     if not isinstance(item, dict) or key not in item:
-        raise PatchError(f"map: {item} does not contain declared merge key: {key}")
+        raise PatchError(f"map: {_go_fmt(item)} does not contain declared merge key: {key}", internal=True)
     return item[key]
 
 
@@ -534,12 +573,22 @@ def _smp_list(original: list[Any], patch: list[Any], path: str, schema: KindSche
         return _order_primitives(merged, original, order)
     merged = [copy.deepcopy(x) for x in original]
     for item in patch:
+        if isinstance(item, dict) and _DIRECTIVE in item and item[_DIRECTIVE] != "delete":
+            if item[_DIRECTIVE] == "merge":
+                raise PatchError("merging lists cannot yet be specified in the patch", internal=True)
+            raise PatchError(
+                f"unknown patch type: {_go_fmt(item[_DIRECTIVE])} in map: {_go_fmt(item)}", internal=True
+            )
         if isinstance(item, dict) and item.get(_DIRECTIVE) == "delete":
+            if key not in item:
+                raise PatchError("delete patch type with no merge key defined", internal=True)
             k = _item_key(item, key)
             merged = [x for x in merged if not (isinstance(x, dict) and _json_equal(x.get(key), k))]
             continue
         if not isinstance(item, dict):
-            raise PatchError(f"map: {item} does not contain declared merge key: {key}")
+            raise PatchError(
+                f"map: {_go_fmt(item)} does not contain declared merge key: {key}", internal=True
+            )
         k = _item_key(item, key)
         for i, x in enumerate(merged):
             if isinstance(x, dict) and _json_equal(x.get(key), k):

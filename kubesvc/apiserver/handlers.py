@@ -91,8 +91,8 @@ def respond(obj: Any, status: int, out: neg.Output | None, warnings: list[str] |
 def add_warnings(resp: web.StreamResponse, warnings: list[str]) -> None:
     seen: set[str] = set()
     for w in warnings:
-        if w in seen:
-            continue
+        if w in seen or any((c < " " and c != "\t") or c == "\x7f" for c in w):
+            continue  # upstream refuses warning texts with control characters (and drops them)
         seen.add(w)
         resp.headers.add("Warning", '299 - "' + w.replace("\\", "\\\\").replace('"', '\\"') + '"')
 
@@ -579,7 +579,7 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
         )
     body = await read_body(request, limit)
     _validate_patch_options(scope.query, ctype)
-    doc, _pairs = decode_document(body, ctype)
+    doc = _decode_apply(body) if ctype == neg.APPLY_PATCH else decode_document(body, ctype)[0]
     is_dry = dry_run(scope.query)
     manager = manager_name(request, scope.query)
     sub = scope.ri.subresource
@@ -608,6 +608,7 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
                 assert fieldmanager is not None
                 applied = clone(doc)
                 _check_apply_schema(info, applied)
+                strict_yaml = _apply_duplicate_keys(body, field_validation(scope.query))
                 result = fieldmanager.server_side_apply(
                     current,
                     applied,
@@ -618,6 +619,12 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
                     kind=info.kind,
                     subresource=sub,
                 )
+                if strict_yaml:
+                    # Checked once the apply itself went through, as upstream does.
+                    if field_validation(scope.query) == "Strict":
+                        raise errors.bad_request("error strict decoding YAML: " + strict_yaml)
+                    # One warning per complaint, the YAML error's prefix trimmed.
+                    scope.warnings.extend(line.strip() for line in strict_yaml.split("\n")[1:])
             else:
                 assert patch_mod is not None and current is not None
                 if ctype == neg.JSON_PATCH:
@@ -662,6 +669,9 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
         if not pinned and current is not None:
             rv = (current.get("metadata") or {}).get("resourceVersion")
             result.setdefault("metadata", {})["resourceVersion"] = rv
+        elif pinned and ctype == neg.APPLY_PATCH and current is not None:
+            # An applied resourceVersion is a precondition, as in any other patch.
+            result.setdefault("metadata", {})["resourceVersion"] = str(doc["metadata"]["resourceVersion"])
         return result
 
     result, created = await scope.rs.update(
@@ -676,13 +686,73 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
     return respond(result, 201 if created else 200, out, scope.warnings)
 
 
+def _decode_apply(body: bytes) -> Obj:
+    """The applied configuration, decoded as upstream's apply patcher decodes it (YAML into a
+    map; an empty or null body is an empty object), with its error texts."""
+    try:
+        doc = codec.loads_yaml(body)
+    except codec.DecodeError as exc:
+        cause = exc.__cause__
+        mark, problem = getattr(cause, "problem_mark", None), getattr(cause, "problem", None)
+        text = f"yaml: line {mark.line + 1}: {problem}" if mark is not None and problem else f"yaml: {exc}"
+        raise errors.bad_request(f"error decoding YAML: error converting YAML to JSON: {text}") from exc
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise errors.bad_request(
+            "error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal "
+            f"{_json_kind(doc)} into Go value of type map[string]interface {{}}"
+        )
+    return doc
+
+
+class _DuplicateKeyLoader(yaml.SafeLoader):
+    """A YAML loader noting each mapping key seen twice (line numbers 1-based)."""
+
+    duplicates: list[tuple[int, Any]]
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                if key in seen:
+                    self.duplicates.append((key_node.start_mark.line + 1, key))
+                seen.add(key)
+            except TypeError:
+                continue
+        return super().construct_mapping(node, deep=deep)
+
+
+def _apply_duplicate_keys(body: bytes, mode: str) -> str:
+    """yaml.UnmarshalStrict's complaint about repeated keys ("" when there is none or when the
+    validation is Ignore)."""
+    if mode == "Ignore" or body.count(b":") < 2:
+        return ""
+    loader = _DuplicateKeyLoader(body)
+    loader.duplicates = []
+    try:
+        loader.get_single_data()
+    except yaml.YAMLError:
+        return ""
+    finally:
+        loader.dispose()
+    if not loader.duplicates:
+        return ""
+    lines = "\n".join(
+        f"  line {line}: key {json.dumps(key)} already set in map" for line, key in loader.duplicates
+    )
+    return "error converting YAML to JSON: yaml: unmarshal errors:\n" + lines
+
+
 def _check_apply_schema(info: ResourceInfo, applied: Obj) -> None:
     """Fields the kind does not declare fail the apply whatever fieldValidation says: upstream's
     typed conversion of the applied object errors, and that plain error is a reason-less 500."""
     unknown = pruning.prune(applied, info)
     if not unknown:
         return
-    meta = applied.get("metadata") if isinstance(applied.get("metadata"), dict) else {}
+    raw_meta = applied.get("metadata")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     group, _, version = info.api_version.rpartition("/")
     where = f"{meta.get('namespace') or ''}/{meta.get('name') or ''}; {group}/{version}, Kind={info.kind}"
     problems = [f".{u}: field not declared in schema" for u in unknown]

@@ -712,3 +712,38 @@ async def test_bookmarks_carry_progress_past_filtered_out_events(compacting: Api
     rvs = [int(e["object"]["metadata"]["resourceVersion"]) for e in evs]
     assert rvs == sorted(rvs)
     assert evs[-1]["object"]["kind"] == "Service" and evs[-1]["object"]["apiVersion"] == "v1"
+
+
+async def test_watch_from_a_future_revision(apiserver: ApiServer) -> None:
+    """The watch cache: a plain watch from a revision ahead of the store is established and
+    delivers what comes once the store gets there; with sendInitialEvents it waits 3 s and
+    then ends with an ERROR event: 504 Timeout "Too large resource version"."""
+    ns = new_namespace(apiserver, "future")
+    coll = f"/api/v1/namespaces/{ns}/services"
+    _, lst, _ = apiserver.call("GET", coll)
+    ahead = int(lst["metadata"]["resourceVersion"]) + 2
+    async with (
+        apiserver.session() as s,
+        s.get(coll, params={"watch": "true", "resourceVersion": str(ahead)}) as resp,
+    ):
+        assert resp.status == 200
+        for n in ("f1", "f2", "f3"):
+            await asyncio.to_thread(apiserver.call, "POST", coll, service(n))
+        evs = await take(resp, 1)
+    assert evs[0]["type"] == "ADDED" and int(evs[0]["object"]["metadata"]["resourceVersion"]) > ahead
+    params = {
+        "watch": "true",
+        "sendInitialEvents": "true",
+        "resourceVersionMatch": "NotOlderThan",
+        "allowWatchBookmarks": "true",
+        "resourceVersion": "99999999",
+    }
+    async with apiserver.session() as s, s.get(coll, params=params) as resp:
+        assert resp.status == 200
+        (ev,) = await take(resp, 1)
+    assert ev["type"] == "ERROR"
+    status = ev["object"]
+    assert (status["code"], status["reason"]) == (504, "Timeout")
+    assert status["message"].startswith("Too large resource version: 99999999, current: ")
+    assert status["details"]["causes"][0]["reason"] == "ResourceVersionTooLarge"
+    assert status["details"]["retryAfterSeconds"] == 1

@@ -378,4 +378,5 @@ def test_smp_retain_keys_must_cover_the_patch() -> None:
     patch = {"spec": {"volumes": [{"name": "v", "$retainKeys": ["name"], "hostPath": {"path": "/x"}}]}}
     with pytest.raises(PatchError) as info:
         smp(pod, patch, kind="Pod")
-    assert info.value.code == 422
+    # upstream: mergepatch.ErrBadPatchFormatForRetainKeys, mapped to 400 Bad Request
+    assert info.value.code == 400 and str(info.value) == "invalid patch format of retainKeys"
