@@ -16,9 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from tests.support.apiserver import ApiServer, start_apiserver
 from tests.support.inprocess import start_inprocess_apiserver
+
+# Property tests assert behaviour, not speed: hypothesis's per-example wall-clock deadline only
+# measures how loaded the (2-core, shared) machine is, so it is off for the whole suite.
+settings.register_profile("kubesvc", deadline=None)
+settings.load_profile("kubesvc")
 
 # The storage backend of the shared `apiserver` fixture (sqlite is the product default).
 BACKEND = os.environ.get("KUBESVC_TEST_STORAGE", "sqlite")
