@@ -1552,7 +1552,7 @@ UPDATE_MESSAGE_CASES: list[tuple[str, UpdateTweak, list[str]]] = [
     (
         "unset loadBalancerClass",
         both(chain(OLD_LB, sp(loadBalancerClass="test.com/test-old")), LB),
-        ["spec.loadBalancerClass: Invalid value: \"null\": may not change once set"],
+        ['spec.loadBalancerClass: Invalid value: "null": may not change once set'],
     ),
     (
         "healthCheckNodePort immutable",
