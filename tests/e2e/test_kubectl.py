@@ -10,28 +10,21 @@ fresh discovery cache dir so no state leaks between versions.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.apiserver import ApiServer
-
-GCLOUD_BIN = Path("/usr/lib/google-cloud-sdk/bin")
-DISPATCHER = shutil.which("kubectl")
+from tests.support.kubectl import DISPATCHER, Kubectl, make_kubectl, write
 
 pytestmark = [
     pytest.mark.kubectl,
     pytest.mark.skipif(DISPATCHER is None, reason="kubectl is not installed"),
 ]
-
-Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 
 SERVICE = """\
 apiVersion: v1
@@ -50,46 +43,6 @@ spec:
 """
 
 
-def binary(version: str | None) -> str:
-    if version is None:
-        assert DISPATCHER is not None
-        return DISPATCHER
-    path = GCLOUD_BIN / f"kubectl.{version}"
-    if not path.exists():
-        pytest.skip(f"kubectl {version} is not installed")
-    return str(path)
-
-
-def make_kubectl(
-    srv: ApiServer, cache_dir: Path, namespace: str | None, version: str | None = None
-) -> Kubectl:
-    exe = binary(version)
-
-    def run(
-        *args: str,
-        check: bool = True,
-        stdin: str | None = None,
-        env: dict[str, str] | None = None,
-        timeout: float = 30,
-    ) -> subprocess.CompletedProcess[str]:
-        cmd = [exe, "--kubeconfig", str(srv.kubeconfig), "--cache-dir", str(cache_dir)]
-        if namespace:
-            cmd += ["-n", namespace]
-        full_env = dict(os.environ)
-        full_env.update(env or {})
-        proc = subprocess.run(
-            [*cmd, *args], input=stdin, capture_output=True, text=True, timeout=timeout, env=full_env
-        )
-        if check and proc.returncode != 0:
-            raise AssertionError(
-                f"kubectl {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}\n"
-                f"--- server log tail ---\n{srv.logs()[-3000:]}"
-            )
-        return proc
-
-    return run
-
-
 @pytest.fixture
 def namespace(apiserver: ApiServer) -> str:
     name = f"e2e-{uuid.uuid4().hex[:8]}"
@@ -101,12 +54,6 @@ def namespace(apiserver: ApiServer) -> str:
 @pytest.fixture
 def kubectl(apiserver: ApiServer, namespace: str, tmp_path: Path) -> Kubectl:
     return make_kubectl(apiserver, tmp_path / "cache", namespace)
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
 
 
 def service_yaml(

@@ -1,0 +1,70 @@
+"""The real kubectl against a test apiserver: the binary picked by version (the dispatcher on
+PATH, or a versioned binary of the Google Cloud SDK layout), run with the server's kubeconfig
+and a private cache dir; a failing command raises with its output and the server's log tail."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.support.apiserver import ApiServer
+
+GCLOUD_BIN = Path("/usr/lib/google-cloud-sdk/bin")
+DISPATCHER = shutil.which("kubectl")
+
+Kubectl = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def binary(version: str | None) -> str:
+    if version is None:
+        assert DISPATCHER is not None
+        return DISPATCHER
+    path = GCLOUD_BIN / f"kubectl.{version}"
+    if not path.exists():
+        pytest.skip(f"kubectl {version} is not installed")
+    return str(path)
+
+
+def make_kubectl(
+    srv: ApiServer,
+    cache_dir: Path,
+    namespace: str | None,
+    version: str | None = None,
+    kubeconfig: Path | None = None,
+) -> Kubectl:
+    exe = binary(version)
+
+    def run(
+        *args: str,
+        check: bool = True,
+        stdin: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 30,
+    ) -> subprocess.CompletedProcess[str]:
+        cmd = [exe, "--kubeconfig", str(kubeconfig or srv.kubeconfig), "--cache-dir", str(cache_dir)]
+        if namespace:
+            cmd += ["-n", namespace]
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        proc = subprocess.run(
+            [*cmd, *args], input=stdin, capture_output=True, text=True, timeout=timeout, env=full_env
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"kubectl {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}\n"
+                f"--- server log tail ---\n{srv.logs()[-3000:]}"
+            )
+        return proc
+
+    return run
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
