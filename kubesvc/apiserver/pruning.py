@@ -16,7 +16,8 @@ from typing import Any, Union, get_args, get_origin
 
 from kubesvc.api.scheme import ResourceInfo
 
-_KIND_TYPES = {
+# (apiVersion, kind) -> the TypedDict of api/types.py describing it (also used by wireshape.py).
+KIND_TYPES = {
     ("v1", "Service"): "Service",
     ("v1", "Pod"): "Pod",
     ("v1", "Node"): "Node",
@@ -51,7 +52,7 @@ def _is_typeddict(tp: Any) -> bool:
 
 
 def root_type(info: ResourceInfo) -> Any:
-    name = _KIND_TYPES.get((info.api_version, info.kind))
+    name = KIND_TYPES.get((info.api_version, info.kind))
     mod = _types_module()
     if name is None or mod is None:
         return None

@@ -32,6 +32,7 @@ from typing import Any, Union, get_args, get_origin
 
 from kubesvc.api import errors
 from kubesvc.api.scheme import ResourceInfo
+from kubesvc.apiserver.pruning import KIND_TYPES
 
 # -- per-struct rules ---------------------------------------------------------------------------
 
@@ -243,17 +244,7 @@ ALWAYS: dict[str, dict[str, Any]] = {
     "NodeCondition": {"lastHeartbeatTime": None, "lastTransitionTime": None},
 }
 
-_ROOTS = {
-    ("v1", "Service"): "Service",
-    ("v1", "Pod"): "Pod",
-    ("v1", "Node"): "Node",
-    ("v1", "Namespace"): "Namespace",
-    ("v1", "Endpoints"): "Endpoints",
-    ("v1", "Event"): "Event",
-    ("discovery.k8s.io/v1", "EndpointSlice"): "EndpointSlice",
-    ("events.k8s.io/v1", "Event"): "EventsV1Event",
-    ("coordination.k8s.io/v1", "Lease"): "Lease",
-}
+_ROOTS = KIND_TYPES
 
 
 # -- the struct tree, from the TypedDicts -------------------------------------------------------
