@@ -454,7 +454,9 @@ def _smp_map(
             return replaced
         if directive == "delete":
             return {}
-        raise PatchError(f"unknown patch type: {_go_fmt(directive)} in map: {_go_fmt(patch)}", internal=True)
+        raise PatchError(
+            f"unknown patch type: {go_format(directive)} in map: {go_format(patch)}", internal=True
+        )
     retain = patch.get(_RETAIN_KEYS)
     if retain is not None:
         if not isinstance(retain, list):
@@ -502,12 +504,12 @@ def _smp_map(
     return original
 
 
-def _go_fmt(value: Any) -> str:
+def go_format(value: Any) -> str:
     """A decoded JSON value as Go's `%v` prints it (maps with sorted keys, numbers as float64)."""
     if isinstance(value, dict):
-        return "map[" + " ".join(f"{k}:{_go_fmt(value[k])}" for k in sorted(value)) + "]"
+        return "map[" + " ".join(f"{k}:{go_format(value[k])}" for k in sorted(value)) + "]"
     if isinstance(value, list):
-        return "[" + " ".join(_go_fmt(v) for v in value) + "]"
+        return "[" + " ".join(go_format(v) for v in value) + "]"
     if value is None:
         return "<nil>"
     if isinstance(value, bool):
@@ -547,7 +549,7 @@ def _strip_directives(value: JSON) -> JSON:
 
 def _item_key(item: JSON, key: str) -> JSON:
     if not isinstance(item, dict) or key not in item:
-        raise PatchError(f"map: {_go_fmt(item)} does not contain declared merge key: {key}", internal=True)
+        raise PatchError(f"map: {go_format(item)} does not contain declared merge key: {key}", internal=True)
     return item[key]
 
 
@@ -577,7 +579,7 @@ def _smp_list(original: list[Any], patch: list[Any], path: str, schema: KindSche
             if item[_DIRECTIVE] == "merge":
                 raise PatchError("merging lists cannot yet be specified in the patch", internal=True)
             raise PatchError(
-                f"unknown patch type: {_go_fmt(item[_DIRECTIVE])} in map: {_go_fmt(item)}", internal=True
+                f"unknown patch type: {go_format(item[_DIRECTIVE])} in map: {go_format(item)}", internal=True
             )
         if isinstance(item, dict) and item.get(_DIRECTIVE) == "delete":
             if key not in item:
@@ -587,7 +589,7 @@ def _smp_list(original: list[Any], patch: list[Any], path: str, schema: KindSche
             continue
         if not isinstance(item, dict):
             raise PatchError(
-                f"map: {_go_fmt(item)} does not contain declared merge key: {key}", internal=True
+                f"map: {go_format(item)} does not contain declared merge key: {key}", internal=True
             )
         k = _item_key(item, key)
         for i, x in enumerate(merged):

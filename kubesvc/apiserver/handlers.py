@@ -22,6 +22,7 @@ import yaml
 from aiohttp import web
 
 from kubesvc.api import codec, errors
+from kubesvc.api.patch import go_format
 from kubesvc.api.scheme import ResourceInfo
 from kubesvc.apiserver import negotiation as neg
 from kubesvc.apiserver import pruning
@@ -254,19 +255,6 @@ def field_validation(query: Mapping[str, str]) -> str:
     return v
 
 
-def go_repr(value: Any) -> str:
-    """A decoded JSON value as Go's `%+v` prints it (`map[spec:map[ports:[80]]]`)."""
-    if isinstance(value, dict):
-        return "map[" + " ".join(f"{k}:{go_repr(value[k])}" for k in sorted(value)) + "]"
-    if isinstance(value, list):
-        return "[" + " ".join(go_repr(v) for v in value) + "]"
-    if value is None:
-        return "<nil>"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def check_fields(
     scope: RequestScope,
     obj: Obj,
@@ -291,7 +279,7 @@ def check_fields(
         if patch is not None:
             from kubesvc.api import fields as F
 
-            raise errors.invalid("", "", [F.invalid("patch", go_repr(patch), message)])
+            raise errors.invalid("", "", [F.invalid("patch", go_format(patch), message)])
         raise errors.bad_request(strict_prefix + message)
     if mode == "Warn":
         scope.warnings.extend(problems)

@@ -43,6 +43,20 @@ TIME_V = "time!"  # metav1.Time (not a pointer): reformatted; null stays null
 MICRO = "micro"  # *metav1.MicroTime
 MICRO_V = "micro!"  # metav1.MicroTime (not a pointer)
 
+# NodeSystemInfo's strings: no omitempty (Go always writes them), kept when sent.
+_NODE_INFO_STRINGS = (
+    "machineID",
+    "systemUUID",
+    "bootID",
+    "kernelVersion",
+    "osImage",
+    "containerRuntimeVersion",
+    "kubeletVersion",
+    "kubeProxyVersion",
+    "operatingSystem",
+    "architecture",
+)
+
 RULES: dict[str, dict[str, str]] = {
     "ObjectMeta": {
         "creationTimestamp": TIME,
@@ -148,22 +162,7 @@ RULES: dict[str, dict[str, str]] = {
         "lastTransitionTime": TIME_V,
     },
     "DaemonEndpoint": {"Port": KEEP},
-    "NodeSystemInfo": {
-        k: KEEP
-        for k in (
-            "machineID",
-            "systemUUID",
-            "bootID",
-            "kernelVersion",
-            "osImage",
-            "containerRuntimeVersion",
-            "kubeletVersion",
-            "kubeProxyVersion",
-            "operatingSystem",
-            "architecture",
-            "swap",
-        )
-    },
+    "NodeSystemInfo": {**{k: KEEP for k in _NODE_INFO_STRINGS}, "swap": KEEP},
     # Namespaces
     "NamespaceCondition": {"type": KEEP, "status": KEEP, "lastTransitionTime": TIME_V},
     # Endpoints and EndpointSlices
@@ -209,21 +208,7 @@ ALWAYS: dict[str, dict[str, Any]] = {
     "NodeStatus": {"daemonEndpoints": {}, "nodeInfo": {}},
     "NodeDaemonEndpoints": {"kubeletEndpoint": {}},
     "DaemonEndpoint": {"Port": 0},
-    "NodeSystemInfo": {
-        k: ""
-        for k in (
-            "machineID",
-            "systemUUID",
-            "bootID",
-            "kernelVersion",
-            "osImage",
-            "containerRuntimeVersion",
-            "kubeletVersion",
-            "kubeProxyVersion",
-            "operatingSystem",
-            "architecture",
-        )
-    },
+    "NodeSystemInfo": dict.fromkeys(_NODE_INFO_STRINGS, ""),
     "Event": {
         "involvedObject": {},
         "source": {},
