@@ -7,34 +7,20 @@ EndpointSlices the controller makes for a Service.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.apiserver import REPO, ApiServer
+from tests.support.apiserver import ApiServer
+from tests.support.manager import ControllerManager, start_controller_manager
 
 KUBECTL = shutil.which("kubectl")
-
-
-@dataclass
-class ControllerManager:
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-    def logs(self) -> str:
-        try:
-            return self.log.read_text(errors="replace")
-        except OSError:
-            return ""
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
@@ -52,39 +38,17 @@ def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "") ->
 def controller_manager(
     apiserver: ApiServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ControllerManager]:
-    log = tmp_path_factory.mktemp("cm") / "controller-manager.log"
-    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kubesvc",
-                "controller-manager",
-                f"--kubeconfig={apiserver.kubeconfig}",
-                "--leader-elect=false",
-                "--controllers=endpointslice,garbagecollector",
-                "--metrics-bind-address=0",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=REPO,
-            start_new_session=True,
-        )
-    cm = ControllerManager(proc, log)
+    cm = start_controller_manager(
+        apiserver.kubeconfig,
+        tmp_path_factory.mktemp("cm") / "controller-manager.log",
+        "--leader-elect=false",
+        "--controllers=endpointslice,garbagecollector",
+        "--metrics-bind-address=0",
+    )
     try:
-        wait_for(lambda: proc.poll() is not None or "started controllers" in cm.logs(), 30, "start")
-        assert proc.poll() is None, cm.logs()
         yield cm
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+        cm.stop()
 
 
 @pytest.fixture

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,7 +24,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from tests.support.apiserver import REPO, ApiServer
+from tests.support.apiserver import ApiServer
+from tests.support.manager import ControllerManager, start_controller_manager
 
 KUBECTL = shutil.which("kubectl")
 GCLOUD_BIN = Path("/usr/lib/google-cloud-sdk/bin")
@@ -65,72 +63,26 @@ def free_port() -> int:
 # ----------------------------------------------------------------------------- processes
 
 
-@dataclass
-class ControllerManager:
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-    def logs(self) -> str:
-        try:
-            return self.log.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-
-
-def start_controller_manager(srv: ApiServer, log: Path, pool: str = LB_POOL) -> ControllerManager:
-    """`python -m kubesvc controller-manager` against `srv`, leader-elected with short
-    durations, and wait until it leads and has started its controllers."""
-    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kubesvc",
-                "controller-manager",
-                f"--kubeconfig={srv.kubeconfig}",
-                "--leader-elect=true",
-                "--leader-elect-lease-duration=4s",
-                "--leader-elect-renew-deadline=3s",
-                "--leader-elect-retry-period=500ms",
-                f"--leader-elect-resource-name=story-{uuid.uuid4().hex[:8]}",
-                f"--load-balancer-ip-pool={pool}",
-                f"--metrics-bind-address=127.0.0.1:{free_port()}",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=REPO,
-            start_new_session=True,
-        )
-    cm = ControllerManager(proc, log)
-    try:
-
-        def leading() -> None:
-            assert proc.poll() is None, f"controller-manager exited:\n{cm.logs()}"
-            assert "started controllers" in cm.logs()
-
-        eventually(leading, timeout=30)
-    except BaseException:
-        cm.stop()
-        raise
-    return cm
+def start_story_manager(srv: ApiServer, log: Path, pool: str = LB_POOL) -> ControllerManager:
+    """The controller-manager against `srv`, leader-elected with short durations."""
+    return start_controller_manager(
+        srv.kubeconfig,
+        log,
+        "--leader-elect=true",
+        "--leader-elect-lease-duration=4s",
+        "--leader-elect-renew-deadline=3s",
+        "--leader-elect-retry-period=500ms",
+        f"--leader-elect-resource-name=story-{uuid.uuid4().hex[:8]}",
+        f"--load-balancer-ip-pool={pool}",
+        f"--metrics-bind-address=127.0.0.1:{free_port()}",
+    )
 
 
 @pytest.fixture(scope="module")
 def controller_manager(
     apiserver: ApiServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ControllerManager]:
-    cm = start_controller_manager(apiserver, tmp_path_factory.mktemp("controller-manager") / "cm.log")
+    cm = start_story_manager(apiserver, tmp_path_factory.mktemp("controller-manager") / "cm.log")
     try:
         yield cm
     finally:
@@ -489,7 +441,7 @@ def test_dual_stack_service_gets_a_slice_per_family(
     """On a dual-stack cluster: one EndpointSlice per address type, legacy Endpoints in the
     Service's primary family only, and a load-balancer address from each family's pool."""
     srv = apiserver_factory("--service-cluster-ip-range", "10.96.0.0/16,fd00:10:96::/108")
-    cm = start_controller_manager(srv, tmp_path / "cm.log", pool=f"{LB_POOL},2001:db8::10-2001:db8::20")
+    cm = start_story_manager(srv, tmp_path / "cm.log", pool=f"{LB_POOL},2001:db8::10-2001:db8::20")
     try:
         ns = f"story-{uuid.uuid4().hex[:8]}"
         status, body, _ = srv.call("POST", "/api/v1/namespaces", {"metadata": {"name": ns}})
