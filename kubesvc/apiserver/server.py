@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import json
 import logging
 import os
@@ -19,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from kubesvc.aio.gctune import tune_gc
 from kubesvc.apiserver import pki
 from kubesvc.apiserver.app import STATE, build_app
 from kubesvc.apiserver.config import ServerConfig
@@ -147,15 +147,6 @@ async def serve(config: ServerConfig, *, ready: asyncio.Event | None = None) -> 
         with contextlib.suppress(Exception):
             await store.close()
         lifecycle.info("stopped")
-
-
-def tune_gc() -> None:
-    """Large lists and watches build many short-lived dicts; CPython's default generation-0
-    threshold (700) then runs collections so often that decoding 10,000 objects takes twice as
-    long.  Objects alive after start-up are frozen out of collection."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

@@ -15,8 +15,9 @@ import signal
 import sys
 from dataclasses import dataclass
 
+from kubesvc.aio.gctune import tune_gc
 from kubesvc.apiserver.config import ServerConfig
-from kubesvc.apiserver.server import serve, setup_logging, tune_gc
+from kubesvc.apiserver.server import serve, setup_logging
 
 
 @dataclass

@@ -36,8 +36,8 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
+from kubesvc.aio.gctune import freeze_heap, tune_gc
 from kubesvc.api.scheme import ENDPOINT_SLICES, ENDPOINTS, LEASES, NAMESPACES, PODS, SERVICES, ResourceInfo
-from kubesvc.client.gctune import freeze_heap, tune_gc
 from kubesvc.client.informer import Informer, InformerFactory
 from kubesvc.client.rest import RestClient
 from kubesvc.controllers.endpoints.controller import EndpointsController
@@ -371,7 +371,7 @@ class Manager:
 
     @staticmethod
     async def _freeze_when_synced(factory: InformerFactory) -> None:
-        """The caches are filled: keep the garbage collector off them (client/gctune.py)."""
+        """The caches are filled: keep the garbage collector off them (aio/gctune.py)."""
         await factory.wait_synced()
         freeze_heap()
         log.info("informer caches synced")
