@@ -27,8 +27,10 @@ import asyncio
 import gc
 import json
 import os
+import signal
 import ssl
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -473,9 +475,16 @@ async def main(args: argparse.Namespace) -> None:
                         f"p99 {ms(pct(lat, 99))}"
                     )
             if "steady" in phases:
-                for run in range(args.repeat):
-                    r = await steady_rate(srv, args.rate, args.seconds, f"bench-steady{run}")
-                    print_steady(r)
+                spy = _py_spy(srv.pid, args.profile)
+                try:
+                    for run in range(args.repeat):
+                        r = await steady_rate(srv, args.rate, args.seconds, f"bench-steady{run}")
+                        print_steady(r)
+                finally:
+                    if spy is not None:
+                        spy.send_signal(signal.SIGINT)
+                        spy.wait(60)
+                        print(f"  py-spy profile of the server (raw, collapsed stacks): {args.profile}")
             if "list" in phases:
                 elapsed, fill, count = await big_list(srv, args.list_size)
                 print(
@@ -490,6 +499,22 @@ async def main(args: argparse.Namespace) -> None:
             print(f"  load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         finally:
             srv.stop()
+
+
+def _py_spy(pid: int, out: str | None) -> subprocess.Popen[bytes] | None:
+    """`--profile FILE`: py-spy samples the server (GIL holder and idle threads left out) while
+    the steady phase runs; the output is py-spy's raw collapsed stacks (one stack and its count
+    a line), for `flamegraph.pl` or a few lines of Python."""
+    if not out:
+        return None
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    proc = subprocess.Popen(
+        [spy, "record", "-p", str(pid), "-o", out, "-f", "raw", "-r", "200", "--nonblocking", "--gil"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.0)  # attached before the clock starts
+    return proc
 
 
 def _autogroup_nice(pid: int, nice: int) -> None:
@@ -523,6 +548,7 @@ if __name__ == "__main__":
     p.add_argument("--list-size", type=int, default=10000)
     p.add_argument("--watchers", type=int, default=100)
     p.add_argument("--watch-events", type=int, default=20)
+    p.add_argument("--profile", metavar="FILE", help="py-spy the server during the steady phase (raw stacks)")
     p.add_argument(
         "--autogroup-nice",
         type=int,

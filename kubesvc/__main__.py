@@ -17,6 +17,16 @@ def _split_csv(v: str) -> list[str]:
     return [p.strip() for p in v.split(",") if p.strip()]
 
 
+def _key_values(v: str) -> dict[str, str]:
+    """`k1=v1,k2=v2` (a key alone has the value "")."""
+    out: dict[str, str] = {}
+    for item in v.split(","):
+        if item.strip():
+            key, _, value = item.partition("=")
+            out[key.strip()] = value.strip()
+    return out
+
+
 def _version(v: str) -> tuple[int, int, int]:
     parts = [int(p) for p in v.lstrip("v").split(".")]
     while len(parts) < 3:
@@ -61,6 +71,12 @@ def add_apiserver_flags(p: argparse.ArgumentParser, *, defaults: ServerConfig | 
     )
     p.add_argument("--log-level", default=d.log_level, choices=["debug", "info", "warning", "error"])
     p.add_argument(
+        "--runtime-config",
+        type=_key_values,
+        default=dict(d.runtime_config),
+        help="group/version=true|false,... (e.g. authentication.k8s.io/v1beta1=true for kubectl 1.27's auth whoami)",
+    )
+    p.add_argument(
         "--builtin-namespace-finalizer",
         action="store_true",
         default=d.builtin_namespace_finalizer,
@@ -87,6 +103,7 @@ def config_from_args(a: argparse.Namespace) -> ServerConfig:
         emulated_version=a.emulated_version,
         log_level=a.log_level,
         builtin_namespace_finalizer=a.builtin_namespace_finalizer,
+        runtime_config=a.runtime_config,
     )
 
 

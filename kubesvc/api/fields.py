@@ -57,6 +57,14 @@ class FieldPath:
 
     def child(self, name: str, *more: str) -> FieldPath:
         path = self.text
+        if not more:  # the usual call: one step, answered from the cache of built paths
+            key = (path, name)
+            found = _CHILDREN.get(key)
+            if found is None:
+                if len(_CHILDREN) >= _CHILDREN_MAX:
+                    _CHILDREN.clear()
+                found = _CHILDREN[key] = FieldPath(f"{path}.{name}" if path else name)
+            return found
         for part in (name, *more):
             path = f"{path}.{part}" if path else part
         return FieldPath(path)
@@ -72,6 +80,11 @@ class FieldPath:
 
 
 ROOT: Final = FieldPath()
+
+# Paths are immutable, and validators build the same few (`metadata.labels`, `spec.ports`, ...)
+# for every object they check: (parent text, name) -> the child, bounded.
+_CHILDREN: dict[tuple[str, str], FieldPath] = {}
+_CHILDREN_MAX: Final = 4096
 
 
 def path(*parts: str) -> FieldPath:

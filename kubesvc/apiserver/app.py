@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from kubesvc.api import codec, errors, scheme
-from kubesvc.apiserver import discovery, handlers, pki
+from kubesvc.apiserver import discovery, eviction, handlers, openapi, pki, reviews
 from kubesvc.apiserver import negotiation as neg
 from kubesvc.apiserver import requestinfo as rinfo
 from kubesvc.apiserver import watch as watchmod
@@ -31,10 +31,6 @@ from kubesvc.registry.generic import ListOptions
 from kubesvc.storage.interface import Compare, KeyValue, ListResult, Op, Store, TxnResult, WatchEvent
 
 log = logging.getLogger("kubesvc.apiserver")
-
-_optional = handlers._optional
-openapi = _optional("kubesvc.apiserver.openapi")
-reviews = _optional("kubesvc.apiserver.reviews")
 
 # Paths anyone may read without a token (upstream `system:public-info-viewer`).
 PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
@@ -257,17 +253,11 @@ async def _non_resource(request: web.Request, ri: rinfo.RequestInfo, state: AppS
             body=state.metrics.render(), headers={"Content-Type": "text/plain; version=0.0.4"}
         )
     if path == "/openapi/v2" or path == "/swagger-2.0.0.pb-v1":
-        if openapi is None:
-            raise errors.path_not_found()
-        body, ctype = openapi.v2_response()
+        body, ctype = openapi.v2_response(request.headers.get("Accept", ""))
         return web.Response(body=body, headers={"Content-Type": ctype})
     if path == "/openapi/v3":
-        if openapi is None:
-            raise errors.path_not_found()
         return _json(openapi.v3_index())
     if path.startswith("/openapi/v3/"):
-        if openapi is None:
-            raise errors.path_not_found()
         status, headers, body = openapi.v3_http(
             path[len("/openapi/v3/") :],
             request.query.get("hash"),
@@ -295,7 +285,7 @@ def _root_paths() -> list[str]:
     for g, v in scheme.group_versions():
         if g:
             paths += [f"/apis/{g}", f"/apis/{g}/{v}"]
-    for r in reviews.RESOURCES if reviews is not None else ():
+    for r in reviews.served():
         paths += [f"/apis/{r.group}", f"/apis/{r.group}/{r.version}"]
     return sorted(set(paths))
 
@@ -312,6 +302,9 @@ async def _resource(request: web.Request, ri: rinfo.RequestInfo, state: AppState
         raise errors.path_not_found()
     if not info.namespaced and ri.namespace and info != scheme.NAMESPACES:
         raise errors.path_not_found()
+    if info == scheme.PODS and ri.subresource == eviction.SUBRESOURCE and ri.name and ri.namespace:
+        scope = handlers.RequestScope(ri, state.registry.get(info), request.query)
+        return await eviction.serve(request, scope, state.config.max_request_body_bytes)
     if ri.subresource and ri.subresource not in info.subresources:
         raise errors.path_not_found()
     if ri.verb in ("update", "patch") and not ri.name:
@@ -359,7 +352,7 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     request[REQUEST_INFO] = ri
     user = _authenticate(request, state)
     request[USER] = user
-    if reviews is not None and (review := reviews.review_info(ri)) is not None:
+    if (review := reviews.review_info(ri)) is not None:
         # Self reviews: every authenticated user may create them.
         answer: web.StreamResponse = await reviews.serve(
             request, review, user, state.config.max_request_body_bytes
@@ -377,6 +370,13 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
 
 # Verb labels as upstream's metrics report them (HTTP method, LIST/WATCH for collections).
 _METRIC_VERBS = {"create": "POST", "update": "PUT", "deletecollection": "DELETECOLLECTION"}
+
+
+async def _cache_control(request: web.Request, resp: web.StreamResponse) -> None:
+    """Every answer is private and not to be cached unless its handler says otherwise, as
+    kube-apiserver's WithCacheControl filter has it (watch streams included)."""
+    if "Cache-Control" not in resp.headers:
+        resp.headers["Cache-Control"] = "no-cache, private"
 
 
 @web.middleware
@@ -483,6 +483,7 @@ def build_app(
     users: dict[str, pki.UserInfo] | None = None,
     server_address: str = "",
 ) -> web.Application:
+    reviews.configure(config.runtime_config)
     metrics = Metrics()
     instrumented = InstrumentedStore(store, metrics)
     registry = build_registry(instrumented, config)
@@ -503,6 +504,7 @@ def build_app(
     )
     app[STATE] = state
     app.router.add_route("*", "/{tail:.*}", _dispatch)
+    app.on_response_prepare.append(_cache_control)
     app.on_startup.append(_start_background)
     app.on_shutdown.append(_on_shutdown)
     return app

@@ -32,6 +32,9 @@ class ServerConfig:
     # Finish terminating namespaces in the apiserver (delete content, drop the finalizer)
     # instead of waiting for a namespace controller.
     builtin_namespace_finalizer: bool = False
+    # kube-apiserver's --runtime-config (group/version -> "true"/"false"): turns on the
+    # group-versions upstream serves only on request (authentication.k8s.io/v1beta1, ...).
+    runtime_config: dict[str, str] = field(default_factory=dict)
 
     @property
     def public_address(self) -> str:

@@ -7,20 +7,62 @@ header asks for `v=v2`, v2beta1 when only that is asked, else the legacy JSON.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from typing import Any
 
 from kubesvc.api import scheme
 from kubesvc.api.scheme import ResourceInfo
-from kubesvc.apiserver.reviews import RESOURCES as REVIEW_RESOURCES
+from kubesvc.apiserver import reviews
 
 
 def _all() -> list[ResourceInfo]:
     """Every served resource: the scheme's kinds and the (storeless) self reviews."""
-    return [*scheme.ALL, *REVIEW_RESOURCES]
+    return [*scheme.ALL, *reviews.served()]
 
 
 # Verbs of a subresource (status/finalize) as upstream lists them.
 _SUBRESOURCE_VERBS = {"status": ["get", "patch", "update"], "finalize": ["update"]}
+
+# Subresources served outside the generic store, with the kind they take: pods/eviction
+# (apiserver/eviction.py) is a policy/v1 Eviction.  (group, version, kind, verbs)
+_EXTRA_SUBRESOURCES: dict[tuple[str, str], dict[str, tuple[str, str, str, list[str]]]] = {
+    ("", "pods"): {"eviction": ("policy", "v1", "Eviction", ["create"])},
+}
+
+
+def _subresources(r: ResourceInfo) -> list[tuple[str, str, str, str, list[str]]]:
+    """(name, group, version, kind, verbs) of each subresource of `r`, sorted by name."""
+    subs = [(sub, r.group, r.version, r.kind, _SUBRESOURCE_VERBS.get(sub, ["get"])) for sub in r.subresources]
+    for sub, (group, version, kind, verbs) in _EXTRA_SUBRESOURCES.get((r.group, r.resource), {}).items():
+        subs.append((sub, group, version, kind, verbs))
+    return sorted(subs)
+
+
+# Kinds stored under another group-version's kind (the hash names the storage version).
+_STORAGE_KIND = {("events.k8s.io", "Event"): ("", "v1", "Event")}
+
+
+def storage_version_hash(r: ResourceInfo) -> str:
+    """Upstream's `discovery.StorageVersionHash`: the first 8 bytes of sha256("group/version/
+    kind") of the version the resource is stored as, in standard base64; "" for resources
+    without storage (the self reviews)."""
+    if reviews.is_review(r):
+        return ""
+    group, version, kind = _STORAGE_KIND.get((r.group, r.kind), (r.group, r.version, r.kind))
+    digest = hashlib.sha256(f"{group}/{version}/{kind}".encode()).digest()
+    return base64.b64encode(digest[:8]).decode()
+
+
+def version_priority(version: str) -> tuple[int, int, int]:
+    """Upstream's version order (`version.CompareKubeAwareVersionStrings`): GA before beta before
+    alpha, higher numbers first (v2, v1, v1beta2, v1beta1, v1alpha1); the sort key of it."""
+    m = re.fullmatch(r"v(\d+)(?:(alpha|beta)(\d+))?", version)
+    if m is None:
+        return (3, 0, 0)
+    level = {"": 0, "beta": 1, "alpha": 2}[m.group(2) or ""]
+    return (level, -int(m.group(1)), -int(m.group(3) or 0))
 
 
 def version_info(major: int, minor: int, patch: int) -> dict[str, Any]:
@@ -50,7 +92,7 @@ def api_versions(server_address: str) -> dict[str, Any]:
 
 
 def _group_entry(group: str) -> dict[str, Any]:
-    versions = sorted({r.version for r in _all() if r.group == group})
+    versions = sorted({r.version for r in _all() if r.group == group}, key=version_priority)
     gvs = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
     return {"name": group, "versions": gvs, "preferredVersion": gvs[0]}
 
@@ -109,10 +151,8 @@ def api_group_list() -> dict[str, Any]:
 def api_group(group: str) -> dict[str, Any] | None:
     if group not in _named_groups():
         return None
-    d = _group_entry(group)
-    d["kind"] = "APIGroup"
-    d["apiVersion"] = "v1"
-    return d
+    # metav1.APIGroup: TypeMeta first, as Go writes its fields
+    return {"kind": "APIGroup", "apiVersion": "v1", **_group_entry(group)}
 
 
 def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
@@ -132,17 +172,15 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
             entry["shortNames"] = list(r.short_names)
         if r.categories:
             entry["categories"] = list(r.categories)
+        if svh := storage_version_hash(r):
+            entry["storageVersionHash"] = svh
         resources.append(entry)
-        for sub in sorted(r.subresources):
-            resources.append(
-                {
-                    "name": f"{r.resource}/{sub}",
-                    "singularName": "",
-                    "namespaced": r.namespaced,
-                    "kind": r.kind,
-                    "verbs": _SUBRESOURCE_VERBS.get(sub, ["get"]),
-                }
-            )
+        for sub, group, version, kind, verbs in _subresources(r):
+            entry = {"name": f"{r.resource}/{sub}", "singularName": "", "namespaced": r.namespaced}
+            if (group, version) != (r.group, r.version):
+                entry.update(group=group, version=version)  # a kind of another group-version
+            entry.update(kind=kind, verbs=verbs)
+            resources.append(entry)
     return {
         "kind": "APIResourceList",
         "apiVersion": "v1",
@@ -163,14 +201,14 @@ def _discovery_resource(r: ResourceInfo) -> dict[str, Any]:
         d["shortNames"] = list(r.short_names)
     if r.categories:
         d["categories"] = list(r.categories)
-    if r.subresources:
+    if subs := _subresources(r):
         d["subresources"] = [
             {
                 "subresource": sub,
-                "responseKind": {"group": r.group, "version": r.version, "kind": r.kind},
-                "verbs": _SUBRESOURCE_VERBS.get(sub, ["get"]),
+                "responseKind": {"group": group, "version": version, "kind": kind},
+                "verbs": verbs,
             }
-            for sub in sorted(r.subresources)
+            for sub, group, version, kind, verbs in subs
         ]
     return d
 
@@ -180,7 +218,7 @@ def aggregated(core: bool, api_version: str) -> dict[str, Any]:
     groups = [""] if core else _named_groups()
     items = []
     for g in groups:
-        versions = sorted({r.version for r in _all() if r.group == g})
+        versions = sorted({r.version for r in _all() if r.group == g}, key=version_priority)
         items.append(
             {
                 "metadata": {"name": g, "creationTimestamp": None},

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from kubesvc.api.errors import StatusError, bad_request
 from kubesvc.api.patch import KindSchema, ListSchema, schema_for
 
@@ -65,6 +67,15 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 def _dumps(value: Any) -> str:
+    """Compact JSON, keys sorted, UTF-8 left as is.  orjson writes strings, integers and
+    objects of them exactly as json.dumps does (same escapes), much faster; other values
+    (floats: exponents are written differently) take the json module."""
+    t = type(value)
+    if t is str or t is int or (t is dict and all(type(v) is str or type(v) is int for v in value.values())):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+        except TypeError:  # an integer beyond 64 bits, a key that is not a string
+            pass
     return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
@@ -99,32 +110,31 @@ def _walk_fields(node: Any, prefix: Path, out: FieldSet) -> None:
             out.add(path)
 
 
-def _node_at(nodes: dict[Path, dict[str, Any]], path: Path) -> dict[str, Any]:
-    node = nodes.get(path)
-    if node is None:
-        kind, text = path[-1]
-        node = nodes[path] = _node_at(nodes, path[:-1]).setdefault(f"{kind}:{text}", {})
-    return node
-
-
 def set_to_fields(paths: Iterable[Path]) -> dict[str, Any]:
     """Encode a field set as a FieldsV1 tree."""
-    members = set(paths)
     root: dict[str, Any] = {}
-    nodes: dict[Path, dict[str, Any]] = {(): root}
     member_nodes: list[dict[str, Any]] = []
-    for path in sorted(members):
-        node = _node_at(nodes, path)
+    for path in set(paths):  # in any order: _sorted_tree orders the result
+        node = root
+        for kind, text in path:
+            key = kind + ":" + text
+            child = node.get(key)
+            if child is None:
+                child = node[key] = {}
+            node = child
         if path:
             member_nodes.append(node)
     # A member with children is marked by ".".
     for node in member_nodes:
-        if any(k != "." for k in node):
+        if node:
             node["."] = {}
     return _sorted_tree(root)
 
 
 def _sorted_tree(node: dict[str, Any]) -> dict[str, Any]:
+    if len(node) == 1:
+        for k, child in node.items():
+            return {k: _sorted_tree(child) if child else {}}
     return {k: _sorted_tree(child) if child else {} for k, child in sorted(node.items(), key=_item_key_order)}
 
 
@@ -318,6 +328,51 @@ def compare(
     return acc
 
 
+def added_paths(new: dict[str, Any], schema: KindSchema) -> FieldSet:
+    """`compare({}, new, schema).added` (everything of `new` is added; nothing is modified or
+    removed), without the two-sided walk: the field set a create records."""
+    out: FieldSet = set()
+    for k, v in new.items():
+        if isinstance(v, dict | list):
+            _add_all(v, schema, (("f", k),), k, out)
+        else:
+            out.add((("f", k),))
+    return out
+
+
+def _add_all(new: Any, schema: KindSchema, path: Path, spath: str, out: FieldSet) -> None:
+    """What `compare(_MISSING, new, ...)` adds, case by case."""
+    if isinstance(new, dict):
+        if not new or spath in schema.atomic_maps:
+            out.add(path)
+            return
+        if schema.is_map(spath):
+            out.add(path)
+        for k, v in new.items():
+            if isinstance(v, dict | list):
+                _add_all(v, schema, (*path, ("f", k)), _join(spath, k), out)
+            else:
+                out.add((*path, ("f", k)))
+        return
+    if isinstance(new, list):
+        meta = _list_meta(schema, spath)
+        out.add(path)
+        if meta.list_type == "atomic" or not new:
+            return
+        if meta.list_type == "set":
+            for x in new:
+                out.add((*path, ("v", _dumps(x))))
+            return
+        # a map list: one member per key (a repeated key: the last item), in first-seen order
+        by_key = {_item_element(x, meta): x for x in new}
+        for pe, item in by_key.items():
+            p = (*path, pe)
+            out.add(p)
+            _add_all(item, schema, p, spath, out)
+        return
+    out.add(path)
+
+
 # ------------------------------------------------------------------------------ managers
 
 
@@ -393,8 +448,14 @@ def decode_managed_fields(entries: Any) -> list[Manager]:
 def _rfc3339(now: str | datetime) -> str:
     """`now` as the API writes times; callers may pass an aware datetime or the string."""
     if isinstance(now, datetime):
-        return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return _datetime_text(now)
     return now
+
+
+@functools.lru_cache(maxsize=16)
+def _datetime_text(now: datetime) -> str:
+    # Cached: every write of the same second formats the same time.
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _time_key(t: str | None) -> float:
@@ -409,7 +470,8 @@ def _time_key(t: str | None) -> float:
 def encode_managed_fields(managers: list[Manager]) -> list[dict[str, Any]]:
     """Entries sorted as upstream: Apply before Update, then by time, manager, version, subresource."""
     kept = [m for m in managers if m.fields]
-    kept.sort(key=lambda m: (m.operation, _time_key(m.time), m.manager, m.api_version, m.subresource))
+    if len(kept) > 1:
+        kept.sort(key=lambda m: (m.operation, _time_key(m.time), m.manager, m.api_version, m.subresource))
     return [m.encode() for m in kept]
 
 
@@ -481,11 +543,13 @@ def record_update(
     kind = str(new.get("kind") or (old or {}).get("kind") or "")
     schema = schema_for(api_version, kind)
     managers = _live_or_new(old, new, subresource)
-    cmp = compare(
-        _strip(old, api_version=api_version, kind=kind, subresource=subresource),
-        _strip(new, api_version=api_version, kind=kind, subresource=subresource),
-        schema,
-    )
+    stripped_new = _strip(new, api_version=api_version, kind=kind, subresource=subresource)
+    if old is None:  # a create: everything is added
+        cmp = Comparison(added=added_paths(stripped_new, schema))
+    else:
+        cmp = compare(
+            _strip(old, api_version=api_version, kind=kind, subresource=subresource), stripped_new, schema
+        )
     me = Manager(manager, operation, api_version, now, subresource, set())
     changed = cmp.changed()
     mine: Manager | None = None

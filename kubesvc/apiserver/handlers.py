@@ -10,22 +10,21 @@ unknown and duplicate fields per `fieldValidation`).
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
 import yaml
 from aiohttp import web
 
 from kubesvc.api import codec, errors
+from kubesvc.api import patch as patch_mod
 from kubesvc.api.patch import go_format
 from kubesvc.api.scheme import ResourceInfo
+from kubesvc.apiserver import fieldmanager, protobuf, pruning, tables, typecheck, wireshape
 from kubesvc.apiserver import negotiation as neg
-from kubesvc.apiserver import pruning
 from kubesvc.apiserver.requestinfo import RequestInfo
 from kubesvc.registry import deletion
 from kubesvc.registry.generic import ListOptions, ResourceStore, clone
@@ -33,24 +32,6 @@ from kubesvc.registry.selectors import build_filter
 from kubesvc.registry.strategy import Obj, Strategy, apply_defaults
 
 log = logging.getLogger("kubesvc.apiserver")
-
-
-def _optional(name: str) -> ModuleType | None:
-    """SURFACE's modules (tables, fieldmanager, protobuf, patch): used when present."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
-    except Exception:  # a module mid-edit must not take the server down
-        log.exception("cannot import %s", name)
-        return None
-
-
-tables = _optional("kubesvc.apiserver.tables")
-fieldmanager = _optional("kubesvc.apiserver.fieldmanager")
-protobuf = _optional("kubesvc.apiserver.protobuf")
-patch_mod = _optional("kubesvc.api.patch")
-wireshape = _optional("kubesvc.apiserver.wireshape")
 
 
 @dataclass
@@ -76,7 +57,9 @@ def now() -> dt.datetime:
 
 def encode(obj: Any, out: neg.Output | None) -> tuple[bytes, str]:
     if out is not None and out.format == "yaml":
-        return yaml.safe_dump(obj, sort_keys=False).encode(), neg.YAML
+        # kube-apiserver writes YAML by re-reading its JSON into generic maps (sigs.k8s.io/yaml
+        # JSONToYAML): every mapping comes out with its keys sorted
+        return yaml.safe_dump(obj, sort_keys=True).encode(), neg.YAML
     if out is not None and out.as_ == "Table":
         return codec.dumps(obj), f"application/json;as=Table;v={out.version};g=meta.k8s.io"
     return codec.dumps(obj), neg.JSON
@@ -98,15 +81,24 @@ def add_warnings(resp: web.StreamResponse, warnings: list[str]) -> None:
         resp.headers.add("Warning", '299 - "' + w.replace("\\", "\\\\").replace('"', '\\"') + '"')
 
 
-def output_for(request: web.Request, *, allow_table: bool) -> neg.Output:
-    out = neg.negotiate_output(request.headers.get("Accept"), allow_table=allow_table)
+def output_for(request: web.Request, *, allow_table: bool, stream: bool = False) -> neg.Output:
+    out = neg.negotiate_output(request.headers.get("Accept"), allow_table=allow_table, stream=stream)
     if out is None:
         raise errors.not_acceptable(
-            "only the following media types are accepted: application/json, application/yaml, "
-            "application/vnd.kubernetes.protobuf"
+            "only the following media types are accepted: "
+            + (
+                neg.STREAM_TYPES
+                if stream
+                else "application/json, application/yaml, application/vnd.kubernetes.protobuf"
+            )
         )
-    if out.as_ == "Table" and tables is None:
-        return neg.Output("json")
+    if out.as_ == "Table":
+        include = request.query.get("includeObject", "")
+        if include not in ("", "Metadata", "None", "Object"):
+            from kubesvc.api import fields as F
+
+            problem = F.invalid("includeObject", include, "must be 'Metadata', 'Object', 'None', or empty")
+            raise errors.bad_request(f"Unable to convert to Table as requested: {problem}")
     return out
 
 
@@ -137,9 +129,13 @@ def render_object(scope: RequestScope, obj: Obj, out: neg.Output) -> Any:
             "you requested PartialObjectMetadataList, but the requested object is not a list "
             f"({_go_type(scope.info, False)})"
         )
-    if out.as_ == "Table" and tables is not None:
+    if out.as_ == "Table":
         return tables.to_table(
-            scope.info, [obj], now=now(), include_object=scope.query.get("includeObject") or "Metadata"
+            scope.info,
+            [obj],
+            now=now(),
+            include_object=scope.query.get("includeObject") or "Metadata",
+            version=out.version,
         )
     if out.as_ == "PartialObjectMetadata":
         return _partial(obj, out.version)
@@ -152,7 +148,7 @@ def render_list(scope: RequestScope, lst: Obj, out: neg.Output) -> Any:
             "you requested PartialObjectMetadata, but the requested object is a list "
             f"({_go_type(scope.info, True)})"
         )
-    if out.as_ == "Table" and tables is not None:
+    if out.as_ == "Table":
         items = [_with_type(scope.info, it) for it in lst["items"]]
         return tables.to_table(
             scope.info,
@@ -160,6 +156,7 @@ def render_list(scope: RequestScope, lst: Obj, out: neg.Output) -> Any:
             now=now(),
             include_object=scope.query.get("includeObject") or "Metadata",
             list_meta=lst["metadata"],
+            version=out.version,
         )
     if out.as_ == "PartialObjectMetadata":
         return {
@@ -174,7 +171,7 @@ def render_list(scope: RequestScope, lst: Obj, out: neg.Output) -> Any:
 def _with_type(info: ResourceInfo, obj: Obj) -> Obj:
     if "kind" in obj:
         return obj
-    return {"apiVersion": info.api_version, "kind": info.kind, **obj}
+    return {"kind": info.kind, "apiVersion": info.api_version, **obj}
 
 
 # -- decoding -------------------------------------------------------------------------------
@@ -217,7 +214,7 @@ def decode_document(body: bytes, content_type: str) -> tuple[Any, pruning.Pairs 
         except codec.DecodeError as exc:
             raise errors.bad_request(f"couldn't get version/kind; json parse error: {exc}") from exc
         pairs: pruning.Pairs | None = None
-        if isinstance(doc, dict) and b'"' in body:
+        if isinstance(doc, dict) and codec.may_repeat_keys(body, doc):
             try:
                 pairs = _pairs_if_duplicates(body)
             except ValueError:
@@ -230,8 +227,6 @@ def decode_document(body: bytes, content_type: str) -> tuple[Any, pruning.Pairs 
             raise errors.bad_request(f"error converting YAML to JSON: {exc}") from exc
         return doc, None
     if mt == neg.PROTOBUF:
-        if protobuf is None:
-            raise errors.unsupported_media_type("application/json, application/yaml")
         try:
             return protobuf.decode(body), None
         except Exception as exc:
@@ -262,16 +257,30 @@ def check_fields(
     *,
     patch: Any = None,
     strict_prefix: str = "",
+    leading: list[str] | None = None,
+    sort_unknown: bool = False,
+    patched_value: bool = False,
 ) -> None:
     """Unknown and duplicate fields: Strict → 400 (a 422 naming the patch for patches),
-    Warn → Warning headers, Ignore → silently dropped."""
+    Warn → Warning headers, Ignore → silently dropped.  `leading` are problems found before
+    the typed decode (a YAML body's repeated keys, a patch's own repeated keys); `sort_unknown`
+    reports unknown fields in the key order of Go's JSON of a map (YAML bodies, patched
+    objects); `patched_value` makes the 422's value the patched object's JSON (merge and JSON
+    patches) instead of the patch (strategic merge)."""
     mode = field_validation(scope.query)
-    unknown = pruning.prune(obj, scope.info)
+    snapshot = (
+        json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        if patched_value and mode == "Strict"
+        else ""
+    )
+    unknown = pruning.prune(obj, scope.info, sort=sort_unknown)
     if pairs is not None:
         # In document order, duplicates and unknown fields interleaved, as upstream reports them.
         problems = pruning.strict_problems(pairs, scope.info)
     else:
         problems = [f'unknown field "{u}"' for u in unknown]
+    if leading:
+        problems = [*leading, *problems]
     if not problems:
         return
     if mode == "Strict":
@@ -279,10 +288,19 @@ def check_fields(
         if patch is not None:
             from kubesvc.api import fields as F
 
-            raise errors.invalid("", "", [F.invalid("patch", go_format(patch), message)])
+            value = snapshot if patched_value else go_format(patch)
+            raise errors.invalid("", "", [F.invalid("patch", value, message)])
         raise errors.bad_request(strict_prefix + message)
     if mode == "Warn":
-        scope.warnings.extend(problems)
+        for p in problems:
+            if p.startswith(_YAML_UNMARSHAL):
+                # one warning per repeated key, as upstream splits the YAML error
+                scope.warnings.extend(line.strip() for line in p.split("\n")[1:])
+            else:
+                scope.warnings.append(p)
+
+
+_YAML_UNMARSHAL = "yaml: unmarshal errors:"
 
 
 def decode_object(scope: RequestScope, body: bytes, content_type: str) -> Obj:
@@ -305,7 +323,18 @@ def decode_object(scope: RequestScope, body: bytes, content_type: str) -> Obj:
             f"{prefix}json: cannot unmarshal {_json_kind(doc['metadata'])} into Go struct field "
             f"{kind}.metadata of type v1.ObjectMeta"
         )
-    check_fields(scope, doc, pairs, strict_prefix=prefix)
+    wrong_type = pruning.type_error(doc, info)
+    if wrong_type:
+        # A value of the wrong JSON type fails the decode, whatever the field validation.
+        raise errors.bad_request(prefix + wrong_type)
+    is_yaml = neg.parse_media_type(content_type or neg.JSON).type == neg.YAML
+    leading: list[str] = []
+    if is_yaml:
+        # The YAML decoder's repeated keys come first; the JSON it converts to has sorted keys.
+        repeated = _apply_duplicate_keys(body, field_validation(scope.query))
+        if repeated:
+            leading.append(repeated[repeated.index(_YAML_UNMARSHAL) :])
+    check_fields(scope, doc, pairs, strict_prefix=prefix, leading=leading, sort_unknown=is_yaml)
     reshape(scope, doc)
     return doc
 
@@ -313,8 +342,7 @@ def decode_object(scope: RequestScope, body: bytes, content_type: str) -> Obj:
 def reshape(scope: RequestScope, obj: Obj) -> None:
     """What decoding into the Go struct does to the body: empty omitempty fields dropped,
     times reformatted (a bad one is a 400), always-written structs present (wireshape.py)."""
-    if wireshape is not None:
-        wireshape.reshape(obj, scope.info)
+    wireshape.reshape(obj, scope.info)
 
 
 # The internal (hub) package of each group, as upstream's conversion errors name it.
@@ -391,6 +419,35 @@ def check_name(scope: RequestScope, obj: Obj) -> None:
         )
 
 
+_DUPLICATE_OWNERS = (
+    ".metadata.ownerReferences contains duplicate entries{}; API server dedups owner references in "
+    "1.20+, and may reject such requests as early as 1.24; please fix your requests; duplicate UID(s) "
+    "observed: {}"
+)
+
+
+def dedup_owner_references(scope: RequestScope, obj: Obj, *, after_admission: bool = False) -> None:
+    """Drop repeated identical owner references with upstream's warning (create and update
+    dedup the decoded body; a patch the patched object, "after mutating admission")."""
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        return
+    refs = meta.get("ownerReferences")
+    if not isinstance(refs, list) or len(refs) < 2:
+        return
+    kept: list[Any] = []
+    repeated: list[str] = []
+    for ref in refs:
+        if ref in kept:
+            repeated.append(str(ref.get("uid", "")) if isinstance(ref, dict) else "")
+        else:
+            kept.append(ref)
+    if repeated:
+        where = " after mutating admission happens" if after_admission else ""
+        scope.warnings.append(_DUPLICATE_OWNERS.format(where, ", ".join(repeated)))
+        meta["ownerReferences"] = kept
+
+
 def dry_run(query: Mapping[str, str], values: list[str] | None = None) -> bool:
     vals = list(values or [])
     if "dryRun" in query:
@@ -423,8 +480,6 @@ def manager_name(request: web.Request, query: Mapping[str, str]) -> str:
 def record_update(
     scope: RequestScope, old: Obj | None, new: Obj, manager: str, subresource: str = ""
 ) -> None:
-    if fieldmanager is None:
-        return
     try:
         fieldmanager.record_update(
             old,
@@ -499,6 +554,7 @@ async def create(request: web.Request, scope: RequestScope, limit: int) -> web.S
     body = await read_body(request, limit)
     obj = decode_object(scope, body, request.headers.get("Content-Type", ""))
     check_namespace(scope, obj)
+    dedup_owner_references(scope, obj)
     is_dry = dry_run(scope.query)
     apply_defaults(obj)
     record_update(scope, None, obj, manager_name(request, scope.query))
@@ -514,6 +570,7 @@ async def update(request: web.Request, scope: RequestScope, limit: int) -> web.S
     obj = decode_object(scope, body, request.headers.get("Content-Type", ""))
     check_name(scope, obj)
     check_namespace(scope, obj)
+    dedup_owner_references(scope, obj)
     is_dry = dry_run(scope.query)
     apply_defaults(obj)
     manager = manager_name(request, scope.query)
@@ -580,22 +637,24 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
         )
     force = scope.query.get("force", "") == "true"
     if ctype == neg.APPLY_PATCH:
-        if fieldmanager is None:
-            raise errors.unsupported_media_type(", ".join(p for p in neg.PATCH_TYPES if p != neg.APPLY_PATCH))
         assert isinstance(doc, dict)
         _check_apply_body(scope, doc)
-    if patch_mod is None and ctype != neg.APPLY_PATCH:
-        raise errors.unsupported_media_type(neg.APPLY_PATCH)
     pinned = _patch_pins_rv(ctype, doc)
+    # The strict pass over the patch's own bytes (Strict and Warn only), before it is applied.
+    own_problems = (
+        pruning.patch_problems(body, json_patch=(ctype == neg.JSON_PATCH))
+        if ctype != neg.APPLY_PATCH and field_validation(scope.query) != "Ignore" and b'"' in body
+        else []
+    )
 
     async def updater(current: Obj | None) -> Obj:
         if current is None and ctype != neg.APPLY_PATCH:
             raise errors.not_found(info.resource, scope.ri.name, info.group)
         try:
             if ctype == neg.APPLY_PATCH:
-                assert fieldmanager is not None
                 applied = clone(doc)
                 _check_apply_schema(info, applied)
+                pruning.type_error(applied, info)  # quantities in canonical form, as decoded
                 strict_yaml = _apply_duplicate_keys(body, field_validation(scope.query))
                 result = fieldmanager.server_side_apply(
                     current,
@@ -614,7 +673,7 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
                     # One warning per complaint, the YAML error's prefix trimmed.
                     scope.warnings.extend(line.strip() for line in strict_yaml.split("\n")[1:])
             else:
-                assert patch_mod is not None and current is not None
+                assert current is not None
                 if ctype == neg.JSON_PATCH:
                     result = patch_mod.apply_json_patch(current, doc)
                 elif ctype == neg.MERGE_PATCH:
@@ -623,6 +682,11 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
                     result = patch_mod.apply_strategic_merge_patch(
                         current, doc, api_version=info.api_version, kind=info.kind
                     )
+                    # upstream turns the merged map back into the typed object here
+                    if isinstance(result, dict) and (bad := typecheck.unstructured_error(result, info)):
+                        from kubesvc.api import fields as F
+
+                        raise errors.invalid("", "", [F.invalid("patch", go_format(doc), bad)])
         except errors.StatusError:
             raise
         except Exception as exc:
@@ -646,10 +710,31 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
             )
         result["apiVersion"] = info.api_version
         result["kind"] = info.kind
+        # (also canonicalizes quantities; apply reports wrong types through its schema check)
+        wrong_type = pruning.type_error(result, info)
         if ctype != neg.APPLY_PATCH:
-            check_fields(scope, result, None, patch=doc)
+            if wrong_type:
+                # The patched object does not decode: 422 on the patch, whatever the validation.
+                from kubesvc.api import fields as F
+
+                value = (
+                    go_format(doc)
+                    if ctype == neg.STRATEGIC_PATCH
+                    else json.dumps(result, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                )
+                raise errors.invalid("", "", [F.invalid("patch", value, wrong_type)])
+            check_fields(
+                scope,
+                result,
+                None,
+                patch=doc,
+                leading=own_problems,
+                sort_unknown=True,
+                patched_value=(ctype != neg.STRATEGIC_PATCH),
+            )
         check_name(scope, result)
         check_namespace(scope, result)
+        dedup_owner_references(scope, result, after_admission=True)
         reshape(scope, result)
         apply_defaults(result)
         if ctype != neg.APPLY_PATCH:
@@ -717,6 +802,12 @@ def _apply_duplicate_keys(body: bytes, mode: str) -> str:
     validation is Ignore)."""
     if mode == "Ignore" or body.count(b":") < 2:
         return ""
+    if body.lstrip()[:1] == b"{":
+        # A JSON body (what most clients send): orjson says fast whether any key repeats; only
+        # then is the (slow, pure-Python) line-numbering YAML pass worth running.
+        tree = pruning.pairs_tree(body)
+        if tree is not None and not pruning.patch_problems(body, json_patch=False):
+            return ""
     loader = _DuplicateKeyLoader(body)
     loader.duplicates = []
     try:

@@ -67,25 +67,35 @@ class Output:
     requested: str = ""
 
 
-def negotiate_output(header: str | None, *, allow_table: bool) -> Output | None:
-    """None when nothing acceptable is offered (406)."""
+def negotiate_output(header: str | None, *, allow_table: bool, stream: bool = False) -> Output | None:
+    """None when nothing acceptable is offered (406).  Any of the `as`, `g`, `v` parameters
+    asks for a conversion, which must name a meta.k8s.io/v1 or v1beta1 Table (JSON or YAML)
+    or PartialObjectMetadata(List), as apimachinery's `AllowsConversion`; a watch (`stream`)
+    has no YAML serializer."""
     for mt in parse_accept(header):
-        as_ = mt.params.get("as", "")
-        if as_:
-            if mt.type != JSON or mt.params.get("g") != "meta.k8s.io":
+        if mt.type == YAML and stream:
+            continue
+        fmt = "yaml" if mt.type == YAML else "json"
+        if "as" in mt.params or "g" in mt.params or "v" in mt.params:
+            as_ = mt.params.get("as", "")
+            if mt.type not in (JSON, YAML) or mt.params.get("g") != "meta.k8s.io":
                 continue
             if mt.params.get("v") not in ("v1", "v1beta1"):
                 continue
             if as_ == "Table" and allow_table:
-                return Output("json", "Table", mt.params["v"])
+                return Output(fmt, "Table", mt.params["v"])
             if as_ in ("PartialObjectMetadata", "PartialObjectMetadataList"):
-                return Output("json", "PartialObjectMetadata", mt.params["v"], as_)
+                return Output(fmt, "PartialObjectMetadata", mt.params["v"], as_)
             continue
         if mt.type in (JSON, "*/*", "application/*"):
             return Output("json")
         if mt.type == YAML:
             return Output("yaml")
     return None
+
+
+# What a watch may be answered in (upstream's stream serializers), for its 406.
+STREAM_TYPES = "application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch"
 
 
 def discovery_version(header: str | None) -> str:

@@ -203,19 +203,62 @@ _QUERY = {
     "pretty": "Pretty-print the output.",
 }
 _LIST_QUERY = {
-    "allowWatchBookmarks": ("boolean", "Ask for BOOKMARK events on watches."),
-    "continue": ("string", "Continue token from a previous paginated list."),
-    "fieldSelector": ("string", "Restrict the returned objects by their fields."),
-    "labelSelector": ("string", "Restrict the returned objects by their labels."),
+    "allowWatchBookmarks": (
+        "boolean",
+        'allowWatchBookmarks requests watch events with type "BOOKMARK". Servers that do not implement '
+        "bookmarks may ignore this flag and bookmarks are sent at the server's discretion. Clients should not "
+        "assume bookmarks are returned at any specific interval, nor may they assume the server will send any "
+        "BOOKMARK event during a session. If this is not a watch, this field is ignored.",
+    ),
+    "continue": (
+        "string",
+        "The continue option should be set when retrieving more results from the server. Since this value is "
+        "server defined, clients may only use the continue value from a previous query result with identical "
+        "query parameters (except for the value of continue) and the server may reject a continue value it "
+        "does not recognize.",
+    ),
+    "fieldSelector": (
+        "string",
+        "A selector to restrict the list of returned objects by their fields. Defaults to everything.",
+    ),
+    "labelSelector": (
+        "string",
+        "A selector to restrict the list of returned objects by their labels. Defaults to everything.",
+    ),
     "limit": (
         "integer",
-        "Maximum number of objects to return; a continue token is returned when more exist.",
+        "limit is a maximum number of responses to return for a list call. If more items exist, the server "
+        "will set the `continue` field on the list metadata to a value that can be used with the same initial "
+        "query to retrieve the next set of results.",
     ),
-    "resourceVersion": ("string", "Which version of the collection to read or watch from."),
-    "resourceVersionMatch": ("string", "How resourceVersion is matched: Exact or NotOlderThan."),
-    "sendInitialEvents": ("boolean", "Start a watch with synthetic events for the current state."),
-    "timeoutSeconds": ("integer", "Close the list or watch after this many seconds."),
-    "watch": ("boolean", "Stream changes instead of returning a list."),
+    "resourceVersion": (
+        "string",
+        "resourceVersion sets a constraint on what resource versions a request may be served from. See "
+        "https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions for details.\n\n"
+        "Defaults to unset",
+    ),
+    "resourceVersionMatch": (
+        "string",
+        "resourceVersionMatch determines how resourceVersion is applied to list calls. It is highly "
+        "recommended that resourceVersionMatch be set for list calls where resourceVersion is set See "
+        "https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions for details.\n\n"
+        "Defaults to unset",
+    ),
+    "sendInitialEvents": (
+        "boolean",
+        "`sendInitialEvents=true` may be set together with `watch=true`. In that case, the watch stream will "
+        "begin with synthetic events to produce the current state of objects in the collection.",
+    ),
+    "timeoutSeconds": (
+        "integer",
+        "Timeout for the list/watch call. This limits the duration of the call, regardless of any activity "
+        "or inactivity.",
+    ),
+    "watch": (
+        "boolean",
+        "Watch for changes to the described resources and return them as a stream of add, update, and "
+        "remove notifications. Specify resourceVersion.",
+    ),
 }
 
 
@@ -348,6 +391,22 @@ def _paths_for(info: ResourceInfo, ref: str, list_ref: str) -> dict[str, Any]:
     return paths
 
 
+# Upstream's description of each list's `items`.
+_API_CONVENTIONS = "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md"
+_LIST_ITEMS = {
+    ("", "Service"): "List of services",
+    ("", "Pod"): f"List of pods. More info: {_API_CONVENTIONS}",
+    ("", "Node"): "List of nodes",
+    ("", "Namespace"): "Items is the list of Namespace objects in the list. More info: "
+    "https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/",
+    ("", "Endpoints"): "List of endpoints.",
+    ("", "Event"): "List of events",
+    ("discovery.k8s.io", "EndpointSlice"): "items is the list of endpoint slices",
+    ("coordination.k8s.io", "Lease"): "items is a list of schema objects.",
+    ("events.k8s.io", "Event"): "items is a list of schema objects.",
+}
+
+
 def _list_schema(info: ResourceInfo, item_ref: str) -> dict[str, Any]:
     return {
         "type": "object",
@@ -358,7 +417,7 @@ def _list_schema(info: ResourceInfo, item_ref: str) -> dict[str, Any]:
             "items": {
                 "type": "array",
                 "items": {"$ref": item_ref},
-                "description": f"The {info.kind} objects.",
+                "description": _LIST_ITEMS.get((info.group, info.kind), f"List of {info.resource}."),
             },
             "kind": {"type": "string", "description": "REST resource this object represents."},
             "metadata": {
@@ -470,6 +529,114 @@ def v3_http(
     return 200, headers, data
 
 
-def v2_response() -> tuple[bytes, str]:
-    """`GET /openapi/v2`: an empty protobuf document (a valid, empty openapi_v2.Document)."""
-    return b"", V2_CONTENT_TYPE
+# ------------------------------------------------------------------------------ v2 (swagger)
+
+V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+
+
+def _v2_schema(node: Any) -> Any:
+    """A v3 schema as swagger 2.0 writes it: refs under `#/definitions/`, a described ref as a
+    `$ref` with a sibling description (v2 has no allOf wrapping), oneOf collapsed to a string."""
+    if isinstance(node, list):
+        return [_v2_schema(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    if "allOf" in node and len(node["allOf"]) == 1:
+        merged = {**node["allOf"][0], **{k: v for k, v in node.items() if k != "allOf"}}
+        return _v2_schema(merged)
+    if "oneOf" in node:
+        rest = {k: v for k, v in node.items() if k != "oneOf"}
+        return {
+            **rest,
+            "type": "string",
+            **({"format": "int-or-string"} if "integer" in str(node["oneOf"]) else {}),
+        }
+    out: dict[str, Any] = {}
+    for k, v in node.items():
+        if k == "$ref" and isinstance(v, str):
+            out[k] = v.replace("#/components/schemas/", "#/definitions/")
+        else:
+            out[k] = _v2_schema(v)
+    return out
+
+
+def _v2_parameter(p: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in p.items() if k != "schema"}
+    out.update(p.get("schema") or {})
+    return out
+
+
+def _v2_operation(op: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": op["description"]}
+    body = op.get("requestBody")
+    if body:
+        out["consumes"] = [c for c in body["content"] if c != "*/*"] or ["*/*"]
+    out["produces"] = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]
+    out["schemes"] = ["https"]
+    out["tags"] = op["tags"]
+    out["operationId"] = op["operationId"]
+    params = [_v2_parameter(p) for p in op.get("parameters", [])]
+    if body:
+        schema = next(iter(body["content"].values()))["schema"]
+        params.insert(0, {"name": "body", "in": "body", "required": True, "schema": _v2_schema(schema)})
+    if params:
+        out["parameters"] = params
+    responses: dict[str, Any] = {}
+    for code, resp in op["responses"].items():
+        schema = next(iter(resp["content"].values()))["schema"]
+        responses[code] = {"description": resp["description"], "schema": _v2_schema(schema)}
+    responses["401"] = {"description": "Unauthorized"}
+    out["responses"] = responses
+    for k in ("x-kubernetes-action", "x-kubernetes-group-version-kind"):
+        out[k] = op[k]
+    return out
+
+
+@cache
+def v2_document_bytes() -> bytes:
+    """`GET /openapi/v2` as JSON: every group-version's v3 document folded into one swagger 2.0
+    document (`definitions`, `paths` with body parameters), as kube-apiserver serves it."""
+    paths: dict[str, Any] = {}
+    definitions: dict[str, Any] = {}
+    for data in _documents().values():
+        doc = codec.loads(data)
+        for name, schema in doc["components"]["schemas"].items():
+            definitions[name] = _v2_schema(schema)
+        for path, item in doc["paths"].items():
+            entry: dict[str, Any] = {}
+            for method, op in item.items():
+                if method == "parameters":
+                    entry["parameters"] = [_v2_parameter(p) for p in op]
+                else:
+                    entry[method] = _v2_operation(op)
+            paths[path] = entry
+    swagger = {
+        "swagger": "2.0",
+        "info": INFO,
+        "paths": dict(sorted(paths.items())),
+        "definitions": dict(sorted(definitions.items())),
+        "securityDefinitions": {
+            "BearerToken": {
+                "description": "Bearer Token authentication",
+                "type": "apiKey",
+                "name": "authorization",
+                "in": "header",
+            }
+        },
+        "security": [{"BearerToken": []}],
+    }
+    return codec.dumps(swagger)
+
+
+def v2_response(accept: str = "") -> tuple[bytes, str]:
+    """`GET /openapi/v2`: JSON unless the client asks for the protobuf form before JSON (kubectl
+    1.27/1.28 do); that one stays an empty protobuf document (a valid, empty openapi_v2.Document):
+    we do not encode gnostic's protobuf, and an empty document makes those kubectl versions fall
+    back to their compiled-in types."""
+    ranges = [r.split(";")[0].strip() for r in accept.split(",") if r.strip()]
+    for r in ranges:
+        if r.startswith("application/com.github.proto-openapi.spec.v2"):
+            return b"", V2_CONTENT_TYPE
+        if r in ("application/json", "*/*", "application/*"):
+            break
+    return v2_document_bytes(), "application/json"

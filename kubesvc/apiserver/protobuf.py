@@ -189,8 +189,26 @@ MESSAGES.update(
     }
 )
 
+# The Eviction `kubectl drain` posts (k8s.io/api policy/v1 generated.proto; DeleteOptions and
+# Preconditions from apimachinery meta/v1).
+MESSAGES.update(
+    {
+        "Eviction": {1: F("metadata", "ObjectMeta"), 2: F("deleteOptions", "DeleteOptions")},
+        "DeleteOptions": {
+            1: F("gracePeriodSeconds", "int64", keep=True),
+            2: F("preconditions", "Preconditions"),
+            3: F("orphanDependents", "bool", keep=True),
+            4: F("propagationPolicy", "string", keep=True),
+            5: F("dryRun", "string", repeated=True),
+        },
+        "Preconditions": {1: F("uid", "string", keep=True), 2: F("resourceVersion", "string", keep=True)},
+    }
+)
+
 # (apiVersion, kind) -> top-level message.
 KINDS: dict[tuple[str, str], str] = {
+    ("policy/v1", "Eviction"): "Eviction",
+    ("policy/v1beta1", "Eviction"): "Eviction",
     ("v1", "Service"): "Service",
     ("v1", "Namespace"): "Namespace",
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",

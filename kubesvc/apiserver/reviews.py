@@ -13,9 +13,11 @@ non-resource path.  Every authenticated user also belongs to `system:authenticat
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from kubesvc.api import codec, errors
+from kubesvc.api import errors
 from kubesvc.api import fields as F
 from kubesvc.api.scheme import ResourceInfo
 from kubesvc.apiserver import pki
@@ -56,7 +58,60 @@ SELF_SUBJECT_RULES_REVIEWS = ResourceInfo(
     verbs=("create",),
 )
 RESOURCES = (SELF_SUBJECT_REVIEWS, SELF_SUBJECT_ACCESS_REVIEWS, SELF_SUBJECT_RULES_REVIEWS)
-_BY_PATH = {(r.group, r.version, r.resource): r for r in RESOURCES}
+
+# SelfSubjectReview's earlier versions.  kube-apiserver 1.27-1.31 keeps them off by default
+# (KEP-3136: beta APIs are off by default; alphas always are): `--runtime-config
+# authentication.k8s.io/v1beta1=true` (or `api/beta=true`, `api/all=true`) serves v1beta1,
+# which kubectl 1.27's `auth whoami` needs; `authentication.k8s.io/v1alpha1=true` (or
+# `api/alpha=true`, `api/all=true`) serves v1alpha1.
+SELF_SUBJECT_REVIEWS_V1BETA1 = dataclasses.replace(SELF_SUBJECT_REVIEWS, version="v1beta1")
+SELF_SUBJECT_REVIEWS_V1ALPHA1 = dataclasses.replace(SELF_SUBJECT_REVIEWS, version="v1alpha1")
+OPTIONAL = {
+    f"{AUTHENTICATION}/v1beta1": (SELF_SUBJECT_REVIEWS_V1BETA1, "beta"),
+    f"{AUTHENTICATION}/v1alpha1": (SELF_SUBJECT_REVIEWS_V1ALPHA1, "alpha"),
+}
+_ALL_KINDS = (*RESOURCES, SELF_SUBJECT_REVIEWS_V1BETA1, SELF_SUBJECT_REVIEWS_V1ALPHA1)
+
+_served: tuple[ResourceInfo, ...] = RESOURCES
+_BY_PATH = {(r.group, r.version, r.resource): r for r in _served}
+
+
+def configure(runtime_config: Mapping[str, str]) -> None:
+    """Serve the optional review versions `--runtime-config` turns on (`group/version=true`,
+    `api/all`, `api/beta`, `api/alpha`; a key without a value means true).  Keys naming other
+    group-versions are not ours to switch (the served kinds are always on)."""
+    global _served, _BY_PATH
+
+    def on(key: str) -> bool | None:
+        if key not in runtime_config:
+            return None
+        value = runtime_config[key].strip().lower()
+        if value not in ("", "true", "false"):
+            raise ValueError(f"invalid value of {key}: {runtime_config[key]}, err: strconv.ParseBool")
+        return value != "false"
+
+    served = list(RESOURCES)
+    everything = on("api/all")
+    for gv, (info, level) in OPTIONAL.items():
+        state = on(gv)
+        if state is None:
+            state = on(f"api/{level}")
+        if state is None:
+            state = everything
+        if state:
+            served.append(info)
+    _served = tuple(served)
+    _BY_PATH = {(r.group, r.version, r.resource): r for r in _served}
+
+
+def served() -> tuple[ResourceInfo, ...]:
+    """The review resources this server answers (and discovery lists)."""
+    return _served
+
+
+def is_review(info: ResourceInfo) -> bool:
+    return info in _ALL_KINDS
+
 
 READ_VERBS = ("get", "list", "watch")
 
@@ -114,12 +169,33 @@ def rules(user: pki.UserInfo) -> dict[str, Any]:
     return {"resourceRules": resource_rules, "nonResourceRules": non_resource, "incomplete": False}
 
 
+# authorization/v1 field order (Go's), for the echoed spec.
+_SPEC_ORDER = ("resourceAttributes", "nonResourceAttributes", "user", "groups", "extra", "uid", "namespace")
+_RESOURCE_ATTRIBUTES = (
+    "namespace",
+    "verb",
+    "group",
+    "version",
+    "resource",
+    "subresource",
+    "name",
+    "fieldSelector",
+    "labelSelector",
+)
+
+
+def _in_go_order(d: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    """A copy of `d` with its keys in Go's declared order (others after, as they came)."""
+    rank = {k: i for i, k in enumerate(order)}
+    return dict(sorted(d.items(), key=lambda kv: rank.get(kv[0], len(order))))
+
+
 def answer(info: ResourceInfo, doc: dict[str, Any], user: pki.UserInfo) -> dict[str, Any]:
     """The review as kube-apiserver returns it: the posted object plus its `status`."""
     meta = dict(doc.get("metadata") or {})
     meta.setdefault("creationTimestamp", None)
     out: dict[str, Any] = {"kind": info.kind, "apiVersion": info.api_version, "metadata": meta}
-    if info is SELF_SUBJECT_REVIEWS:
+    if info.kind == SELF_SUBJECT_REVIEWS.kind:
         user_info: dict[str, Any] = {"username": user.name}
         if user.uid:
             user_info["uid"] = user.uid
@@ -127,7 +203,13 @@ def answer(info: ResourceInfo, doc: dict[str, Any], user: pki.UserInfo) -> dict[
         out["status"] = {"userInfo": user_info}
         return out
     spec = doc.get("spec")
-    spec = dict(spec) if isinstance(spec, dict) else {}
+    spec = _in_go_order(spec, _SPEC_ORDER) if isinstance(spec, dict) else {}
+    for key, order in (
+        ("resourceAttributes", _RESOURCE_ATTRIBUTES),
+        ("nonResourceAttributes", ("path", "verb")),
+    ):
+        if isinstance(spec.get(key), dict):
+            spec[key] = _in_go_order(spec[key], order)
     out["spec"] = spec
     if info is SELF_SUBJECT_RULES_REVIEWS:
         out["status"] = rules(user)
@@ -160,14 +242,16 @@ async def serve(
     request: web.Request, info: ResourceInfo, user: pki.UserInfo | None, limit: int
 ) -> web.Response:
     """POST of a review (any other method is 405); needs an authenticated user."""
-    from aiohttp import web
-
     from kubesvc.apiserver import handlers
+    from kubesvc.apiserver import negotiation as neg
 
     if user is None:
         raise errors.unauthorized()
     if request.method != "POST":
         raise handlers.method_not_allowed()
+    # upstream's create handler negotiates the answer first: reviews have no table convertor,
+    # so `as=Table` alone is 406 Not Acceptable; YAML is answered in YAML
+    out_type = handlers.output_for(request, allow_table=False)
     body = await handlers.read_body(request, limit)
     doc: Any = {}
     if body.strip():
@@ -182,7 +266,19 @@ async def serve(
             f'no kind "{kind}" is registered for version "{api_version}"'
         )
     out = answer(info, doc, user)
-    return web.Response(body=codec.dumps(out), status=201, headers={"Content-Type": "application/json"})
+    if out_type.as_:  # PartialObjectMetadata: not a conversion we make for reviews
+        out_type = neg.Output(out_type.format)
+    return handlers.respond(out, 201, out_type)
 
 
-__all__ = ["RESOURCES", "allowed", "answer", "review_info", "rules", "serve"]
+__all__ = [
+    "RESOURCES",
+    "allowed",
+    "answer",
+    "configure",
+    "is_review",
+    "review_info",
+    "rules",
+    "serve",
+    "served",
+]

@@ -656,12 +656,12 @@ def _pod_row_conditions(pod: Obj) -> list[dict[str, str]]:
     return [{"type": "Completed", "status": "True", "reason": phase, "message": _POD_DONE[phase]}]
 
 
-def _row_object(obj: Obj, include_object: str) -> Obj | None:
+def _row_object(obj: Obj, include_object: str, version: str = "v1") -> Obj | None:
     if include_object == "None":
         return None
     if include_object == "Object":
         return obj
-    return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": _meta(obj)}
+    return {"kind": "PartialObjectMetadata", "apiVersion": f"meta.k8s.io/{version}", "metadata": _meta(obj)}
 
 
 def to_table(
@@ -672,8 +672,10 @@ def to_table(
     include_object: str = "Metadata",
     list_meta: dict[str, Any] | None = None,
     no_headers: bool = False,
+    version: str = "v1",
 ) -> dict[str, Any]:
-    """A `meta.k8s.io/v1` Table for `objects` (one row each, in order).
+    """A `meta.k8s.io/<version>` Table (v1 or v1beta1, as the Accept header asked) for
+    `objects` (one row each, in order).
 
     include_object is the `includeObject` query parameter: `Metadata` (default; the row object is
     a PartialObjectMetadata), `Object` (the full object, sent by `kubectl get --sort-by`) or
@@ -687,7 +689,7 @@ def to_table(
             conditions = _pod_row_conditions(obj)
             if conditions:
                 row["conditions"] = conditions
-        row["object"] = _row_object(obj, include_object)
+        row["object"] = _row_object(obj, include_object, version)
         rows.append(row)
     metadata = dict(list_meta or {})
     if list_meta is None and len(objects) == 1 and _meta(objects[0]).get("resourceVersion"):
@@ -695,7 +697,7 @@ def to_table(
         metadata["resourceVersion"] = _meta(objects[0])["resourceVersion"]
     return {
         "kind": "Table",
-        "apiVersion": "meta.k8s.io/v1",
+        "apiVersion": f"meta.k8s.io/{version}",
         "metadata": metadata,
         "columnDefinitions": [] if no_headers else columns_for(info),
         "rows": rows,

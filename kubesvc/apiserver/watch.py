@@ -23,6 +23,7 @@ from kubesvc.api import codec, errors
 from kubesvc.api import fields as F
 from kubesvc.apiserver import handlers as h
 from kubesvc.apiserver import negotiation as neg
+from kubesvc.apiserver import wireshape
 from kubesvc.registry.generic import WatchItem, parse_list_rv, too_large_resource_version
 from kubesvc.registry.selectors import ObjectFilter, build_filter
 from kubesvc.storage.interface import CompactedError
@@ -95,7 +96,7 @@ async def serve(
     on_event: Any = None,
 ) -> web.StreamResponse:
     q = scope.query
-    out = h.output_for(request, allow_table=True)
+    out = h.output_for(request, allow_table=True, stream=True)
     flt = _watch_filter(scope)
     allow_bookmarks = _bool_param(q.get("allowWatchBookmarks")) is True
     send_initial = _bool_param(q.get("sendInitialEvents"))
@@ -178,7 +179,13 @@ async def serve(
         meta: dict[str, Any] = {"resourceVersion": str(rev), "creationTimestamp": None}
         if initial_end:
             meta["annotations"] = {INITIAL_EVENTS_END: "true"}
-        return {"kind": info.kind, "apiVersion": info.api_version, "metadata": meta}
+        # the kind's empty object with only its resourceVersion set, as Go writes it
+        return {
+            "kind": info.kind,
+            "apiVersion": info.api_version,
+            "metadata": meta,
+            **wireshape.zero_body(info.api_version, info.kind),
+        }
 
     try:
         await resp.prepare(request)
@@ -227,6 +234,7 @@ async def serve(
                     now=h.now(),
                     include_object=q.get("includeObject") or "Metadata",
                     no_headers=not first_table,
+                    version=out.version,
                 )
                 first_table = False
             elif out.as_ == "PartialObjectMetadata":

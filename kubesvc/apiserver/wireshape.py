@@ -231,6 +231,52 @@ ALWAYS: dict[str, dict[str, Any]] = {
 
 _ROOTS = KIND_TYPES
 
+# The zero value of each served kind past its metadata, as Go writes it: structs that are not
+# pointers ({}), zero times (null), nil slices without omitempty (null), strings without
+# omitempty ("").  A watch BOOKMARK is such an empty object with only its resourceVersion set
+# (`{"kind":"Pod",...,"spec":{"containers":null},"status":{}}`).
+ZERO_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("v1", "Service"): {"spec": {}, "status": {"loadBalancer": {}}},
+    ("v1", "Pod"): {"spec": {"containers": None}, "status": {}},
+    ("v1", "Node"): {
+        "spec": {},
+        "status": {
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 0}},
+            "nodeInfo": dict.fromkeys(_NODE_INFO_STRINGS, ""),
+        },
+    },
+    ("v1", "Namespace"): {"spec": {}, "status": {}},
+    ("v1", "Endpoints"): {},
+    ("v1", "Event"): {
+        "involvedObject": {},
+        "source": {},
+        "firstTimestamp": None,
+        "lastTimestamp": None,
+        "eventTime": None,
+        "reportingComponent": "",
+        "reportingInstance": "",
+    },
+    ("discovery.k8s.io/v1", "EndpointSlice"): {"addressType": "", "endpoints": None, "ports": None},
+    ("events.k8s.io/v1", "Event"): {
+        "eventTime": None,
+        "regarding": {},
+        "deprecatedSource": {},
+        "deprecatedFirstTimestamp": None,
+        "deprecatedLastTimestamp": None,
+    },
+    ("coordination.k8s.io/v1", "Lease"): {"spec": {}},
+}
+
+
+def zero_body(api_version: str, kind: str) -> dict[str, Any]:
+    """A fresh copy of `ZERO_BODIES[(api_version, kind)]` ({} for another kind)."""
+
+    def copy(v: Any) -> Any:
+        return {k: copy(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+    body: dict[str, Any] = copy(ZERO_BODIES.get((api_version, kind), {}))
+    return body
+
 
 # -- the struct tree, from the TypedDicts -------------------------------------------------------
 
@@ -496,4 +542,4 @@ def _value(value: Any, shape: Shape) -> None:
             _value(v, shape.values)
 
 
-__all__ = ["format_time", "normalize_time", "parse_time", "reshape", "root_shape"]
+__all__ = ["ZERO_BODIES", "format_time", "normalize_time", "parse_time", "reshape", "root_shape", "zero_body"]

@@ -42,7 +42,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kubesvc.api import codec, errors
+from kubesvc.api import codec, errors, wireorder
 from kubesvc.api import fields as F
 from kubesvc.api.scheme import NAMESPACES, ResourceInfo
 from kubesvc.registry import deletion
@@ -269,7 +269,12 @@ class ResourceStore:
     # -- codec --------------------------------------------------------------------------
     def decode(self, kv: KeyValue) -> Obj:
         obj: Obj = codec.loads(kv.value)
-        _meta(obj)["resourceVersion"] = str(kv.mod_revision)
+        meta = _meta(obj)
+        if "resourceVersion" in meta:  # the stored placeholder: the revision takes its place
+            meta["resourceVersion"] = str(kv.mod_revision)
+        else:  # stored before the key order was kept (see `encode`)
+            meta["resourceVersion"] = str(kv.mod_revision)
+            wireorder.order(obj, self.info.api_version, self.info.kind)
         return obj
 
     def decode_shared(self, kv: KeyValue) -> Obj:
@@ -285,12 +290,25 @@ class ResourceStore:
         return obj
 
     def encode(self, obj: Obj) -> bytes:
-        meta = obj.get("metadata") or {}
-        if "resourceVersion" in meta:
-            stored = dict(obj)
-            stored["metadata"] = {k: v for k, v in meta.items() if k != "resourceVersion"}
-            return codec.dumps(stored)
-        return codec.dumps(obj)
+        """The stored bytes.  `obj` itself is first put in Go's key order (`api/wireorder.py`),
+        so the stored bytes, and the answer built from `obj`, come as kube-apiserver writes
+        them; its `resourceVersion` is stored empty (the revision is the key's mod_revision),
+        keeping its place for the revision every read fills in."""
+        meta = _meta(obj)
+        rv = meta.setdefault("resourceVersion", "")
+        wireorder.order(obj, self.info.api_version, self.info.kind)
+        if not rv:
+            return codec.dumps(obj)
+        meta["resourceVersion"] = ""
+        try:
+            return codec.dumps(obj)
+        finally:
+            meta["resourceVersion"] = rv
+
+    def ordered(self, obj: Obj) -> Obj:
+        """`obj` in Go's key order (what `encode` does to what it stores), for the answers of
+        writes that store nothing (dryRun)."""
+        return wireorder.order(obj, self.info.api_version, self.info.kind)
 
     def _not_found(self, name: str) -> errors.StatusError:
         return errors.not_found(self.info.resource, name, self.info.group)
@@ -454,6 +472,8 @@ class ResourceStore:
             meta.pop("namespace", None)
         for k in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
             meta.pop(k, None)
+        self.strategy.admit_create(obj)
+        meta = _meta(obj)
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = generate_name(str(meta["generateName"]), self.rng)
         meta["uid"] = new_uid()
@@ -490,7 +510,7 @@ class ResourceStore:
                     txn.aborted()
                     raise errors.already_exists(self.info.resource, name, self.info.group)
                 txn.aborted()
-                return obj
+                return self.ordered(obj)
             res = await self.store.txn(
                 [Compare(key, "mod_revision", "=", 0), *txn.compares],
                 [Put(key, self.encode(obj)), *txn.ops],
@@ -569,6 +589,9 @@ class ResourceStore:
             new = await updater(clone(old))
             new_meta = _meta(new)
             rv = new_meta.get("resourceVersion")
+            if str(rv) == "0":
+                # upstream's versioner parses "0" as "no version": an unconditional update
+                rv = None
             pinned = bool(rv) and not retry_conflicts
             if rv:
                 if str(rv) != str(kv.mod_revision):
@@ -579,6 +602,7 @@ class ResourceStore:
                 # as upstream's Store.Update: an unconditional update takes the stored version, so
                 # metadata validation ("must be specified for an update") sees one
                 new_meta["resourceVersion"] = str(kv.mod_revision)
+            strategy.admit_update(new, old)
             self._before_update(new, old, namespace)
             strategy.prepare_for_update(new, old)
             late = _allocates_first(strategy)
@@ -617,7 +641,7 @@ class ResourceStore:
                     return old, False
             if dry_run:
                 txn.aborted()
-                return new, False
+                return self.ordered(new), False
             if deleting:
                 res = await self.store.txn(
                     [Compare(key, "mod_revision", "=", kv.mod_revision), *txn.compares],
@@ -704,7 +728,7 @@ class ResourceStore:
             if plan.action is deletion.Action.UPDATE:
                 new = plan.obj
                 if new == old or dry_run:
-                    return new, False
+                    return self.ordered(new), False
                 res = await self.store.txn(
                     [Compare(key, "mod_revision", "=", kv.mod_revision)], [Put(key, self.encode(new))]
                 )
@@ -712,6 +736,21 @@ class ResourceStore:
                     continue
                 _meta(new)["resourceVersion"] = str(res.revision)
                 return new, False
+            if plan.obj != old and not dry_run:
+                # A graceful deletion with a zero period: upstream's store first writes the
+                # deletionTimestamp and zero grace period (watchers see it MODIFIED), then
+                # deletes that state (the DELETED event carries it); a conflict in between
+                # plans again, and an object already at grace 0 is deleted as it is.
+                res = await self.store.txn(
+                    [Compare(key, "mod_revision", "=", kv.mod_revision)], [Put(key, self.encode(plan.obj))]
+                )
+                if not res.succeeded:
+                    continue
+                kv = await self.store.get(key)
+                if kv is None or kv.mod_revision != res.revision:
+                    continue
+                old = self.decode(kv)
+                plan = deletion.DeletePlan(plan.action, old)
             txn = WriteTxn(self.store)
             try:
                 await self.strategy.begin_delete(old, txn, dry_run=dry_run)
@@ -912,16 +951,18 @@ class EventsV1ResourceStore(ResourceStore):
 
         obj = event_from_core(codec.loads(kv.value))
         _meta(obj)["resourceVersion"] = str(kv.mod_revision)
-        return obj
+        return wireorder.order(obj, self.info.api_version, self.info.kind)
 
     def encode(self, obj: Obj) -> bytes:
         from kubesvc.registry.kinds import event_to_core
 
+        _meta(obj).setdefault("resourceVersion", "")
+        wireorder.order(obj, self.info.api_version, self.info.kind)
         core = event_to_core(obj)
         meta = dict(core.get("metadata") or {})
-        meta.pop("resourceVersion", None)
+        meta["resourceVersion"] = ""
         core["metadata"] = meta
-        return codec.dumps(core)
+        return codec.dumps(wireorder.order(core, "v1", "Event"))
 
 
 # Namespaces that may never be deleted (upstream NamespaceLifecycle `immortalNamespaces`).
@@ -992,7 +1033,7 @@ class NamespaceResourceStore(ResourceStore):
                 _meta(new)["deletionTimestamp"] = rfc3339(self.clock())
                 new.setdefault("status", {})["phase"] = "Terminating"
                 if dry_run:
-                    return new, False
+                    return self.ordered(new), False
                 res = await self.store.txn(
                     [Compare(key, "mod_revision", "=", kv.mod_revision)], [Put(key, self.encode(new))]
                 )

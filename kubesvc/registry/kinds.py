@@ -25,6 +25,7 @@ from typing import Any
 from kubesvc.api import scheme
 from kubesvc.api.fields import FieldError
 from kubesvc.api.scheme import ResourceInfo
+from kubesvc.registry import admission
 from kubesvc.registry.strategy import Obj, StatusStrategy, Strategy
 
 # The finalizer every namespace gets (upstream `v1.FinalizerKubernetes`).
@@ -70,6 +71,12 @@ def _qos_class(pod: Obj) -> str:
 
 class PodStrategy(Strategy):
     has_status = True
+
+    def admit_create(self, obj: Obj) -> None:
+        admission.admit_pod_create(obj)
+
+    def admit_update(self, new: Obj, old: Obj) -> None:
+        admission.admit_pod_update(new, old)
 
     def prepare_for_create(self, obj: Obj) -> None:
         super().prepare_for_create(obj)

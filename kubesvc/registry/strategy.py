@@ -100,6 +100,14 @@ class Strategy:
     def namespace_scoped(self) -> bool:
         return self.info.namespaced
 
+    # -- admission ----------------------------------------------------------------------
+    def admit_create(self, obj: Obj) -> None:
+        """Mutating admission of a create (kube-apiserver's default plugins), before the name
+        is generated and the system fields set; may raise a StatusError.  None by default."""
+
+    def admit_update(self, new: Obj, old: Obj) -> None:
+        """Mutating admission of an update of the resource itself (not of a subresource)."""
+
     # -- create -------------------------------------------------------------------------
     def prepare_for_create(self, obj: Obj) -> None:
         if self.has_status:

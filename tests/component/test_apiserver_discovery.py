@@ -48,6 +48,7 @@ def test_legacy_discovery(apiserver: ApiServer) -> None:
         "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
         "shortNames": ["svc"],
         "categories": ["all"],
+        "storageVersionHash": "0/CO1lhkEBI=",
     }
     assert res["services/status"]["verbs"] == ["get", "patch", "update"]
     assert res["namespaces"]["namespaced"] is False and res["namespaces"]["shortNames"] == ["ns"]
@@ -131,8 +132,12 @@ def test_openapi_endpoints(apiserver: ApiServer) -> None:
     url = index["paths"]["api/v1"]["serverRelativeURL"]
     st, doc, _ = apiserver.call("GET", url)
     assert st == 200 and doc["openapi"].startswith("3.")
-    st, _, headers = apiserver.call("GET", "/openapi/v2")
+    st, _, headers = apiserver.call(
+        "GET", "/openapi/v2", headers={"Accept": "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"}
+    )
     assert st == 200 and headers["Content-Type"] == "application/octet-stream"
+    st, swagger, headers = apiserver.call("GET", "/openapi/v2")
+    assert st == 200 and headers["Content-Type"] == "application/json" and swagger["swagger"] == "2.0"
 
 
 def test_table_and_partial_metadata(apiserver: ApiServer) -> None:

@@ -58,6 +58,7 @@ PURE_GLOBS = [
     "apiserver/fieldmanager.py",
     "apiserver/wireshape.py",
     "registry/deletion.py",
+    "registry/admission.py",
     "proxy/model.py",
     "proxy/changes.py",
     "proxy/topology.py",

@@ -216,6 +216,8 @@ def validate_field_manager(manager: str, fld: FieldPath | str) -> ErrorList:
     errs: ErrorList = []
     if len(manager.encode()) > FIELD_MANAGER_MAX_LENGTH:
         errs.append(too_long(fld, manager, FIELD_MANAGER_MAX_LENGTH))
+    if manager.isprintable():  # every character is: no need to look at each
+        return errs
     pos = 0
     for ch in manager:
         if not ch.isprintable():

@@ -25,4 +25,6 @@ def as_seq(value: Any) -> Sequence[Any]:
 
 
 def as_map(value: Any) -> Mapping[str, Any]:
+    if type(value) is dict:  # decoded JSON: skip the (slow) abstract Mapping check
+        return value
     return value if isinstance(value, Mapping) else {}

@@ -9,7 +9,9 @@ DELETE, keeping the object while `spec.finalizers` holds `kubernetes`), one sync
 3. finds every namespaced resource the server serves (discovery; on failure, the resources of
    our scheme, and the condition NamespaceDeletionDiscoveryFailure says so) and deletes its
    content: `deletecollection` when supported, else list and delete one by one (Background
-   propagation); then lists again to count what remains;
+   propagation); then lists again to count what remains.  From Kubernetes 1.33 on (the
+   server's /version), as upstream's OrderedNamespaceDeletion: Pods first, and the rest only
+   once no Pod is left;
 4. writes the namespace conditions upstream maintains (NamespaceDeletionDiscoveryFailure,
    NamespaceDeletionGroupVersionParsingFailure, NamespaceDeletionContentFailure,
    NamespaceContentRemaining, NamespaceFinalizersRemaining), worded as upstream's;
@@ -57,14 +59,14 @@ OK_MESSAGES = {
     GV_PARSING_FAILURE: "All legacy kube types successfully parsed",
     CONTENT_FAILURE: "All content successfully deleted, may be waiting on finalization",
     CONTENT_REMAINING: "All content successfully removed",
-    FINALIZERS_REMAINING: "All content successfully removed",
+    FINALIZERS_REMAINING: "All content-preserving finalizers finished",
 }
 OK_REASONS = {
     DISCOVERY_FAILURE: "ResourcesDiscovered",
     GV_PARSING_FAILURE: "ParsedGroupVersions",
     CONTENT_FAILURE: "ContentDeleted",
     CONTENT_REMAINING: "ContentRemoved",
-    FINALIZERS_REMAINING: "ContentRemoved",
+    FINALIZERS_REMAINING: "ContentHasNoFinalizers",
 }
 
 
@@ -134,6 +136,7 @@ class NamespaceController(Controller):
         self.client = client
         self.namespaces = namespaces
         self._not_supported: set[tuple[str, str]] = set()  # (verb, group_resource)
+        self._ordered: bool | None = None  # pods first (from the server's /version)
         namespaces.add_handler(self._on_change, lambda old, new: self._on_change(new), None)
 
     def _on_change(self, ns: Obj) -> None:
@@ -260,6 +263,11 @@ class NamespaceController(Controller):
         errors: list[str] = []
         remaining: dict[str, int] = {}
         finalizers_remaining: dict[str, int] = {}
+        ordered = await self._ordered_deletion()
+        if ordered:
+            # OrderedNamespaceDeletion (KEP-5080): Pods first; the rest of the content only
+            # once no Pod is left
+            resources = sorted(resources, key=lambda r: not (r.resource == "pods" and not r.group))
         for info in resources:
             try:
                 gvr_estimate, items = await self._delete_resource(info, name)
@@ -281,6 +289,8 @@ class NamespaceController(Controller):
                         errors.append(
                             f"unexpected items still remain in namespace: {name} for gvr: {info.group_version}, Resource={info.resource}"
                         )
+            if ordered and items and info.resource == "pods" and not info.group:
+                break
         if errors:
             new_conditions.append(
                 _failure(
@@ -303,14 +313,26 @@ class NamespaceController(Controller):
             new_conditions.append(
                 _failure(
                     FINALIZERS_REMAINING,
-                    "SomeFinalizerRemain",
-                    f"Some finalizers are remaining: {', '.join(parts)}",
+                    "SomeFinalizersRemain",
+                    f"Some content in the namespace has finalizers remaining: {', '.join(parts)}",
                 )
             )
         await self._write_conditions(ns, new_conditions)
         if errors:
             raise RuntimeError(f"namespace {name}: " + "; ".join(errors))
         return estimate
+
+    async def _ordered_deletion(self) -> bool:
+        """Whether the server's Kubernetes version deletes Pods first: the OrderedNamespaceDeletion
+        feature gate is on by default from 1.33 (off in the 1.30-1.32 betas)."""
+        if self._ordered is None:
+            try:
+                info = await self.client.request("GET", "/version")
+                version = (int(str(info["major"]).rstrip("+")), int(str(info["minor"]).rstrip("+")))
+            except (ClientError, KeyError, TypeError, ValueError):
+                return False  # asked again on the next sync
+            self._ordered = version >= (1, 33)
+        return self._ordered
 
     async def _write_conditions(self, ns: Obj, new_conditions: list[Obj]) -> None:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typing import Any
 
 import pytest
@@ -128,7 +130,24 @@ def test_http_caching_semantics() -> None:
     assert openapi.v3_document("apis/nope/v1") is None
 
 
-def test_v2_is_empty_octet_stream() -> None:
-    body, content_type = openapi.v2_response()
+def test_v2_is_swagger_json_unless_protobuf_is_asked_for() -> None:
+    body, content_type = openapi.v2_response("application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
     assert body == b""
     assert content_type == "application/octet-stream"
+    for accept in ("", "*/*", "application/json", "application/json, application/com.github.proto-openapi.spec.v2@v1.0+protobuf"):
+        body, content_type = openapi.v2_response(accept)
+        assert content_type == "application/json"
+    doc = json.loads(body)
+    assert doc["swagger"] == "2.0"
+    svc = doc["definitions"]["io.k8s.api.core.v1.Service"]
+    assert svc["properties"]["metadata"]["$ref"] == "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+    assert doc["definitions"]["io.k8s.api.core.v1.ServiceList"]["properties"]["items"]["description"] == (
+        "List of services"
+    )
+    post = doc["paths"]["/api/v1/namespaces/{namespace}/services"]["post"]
+    assert post["parameters"][0] == {
+        "name": "body", "in": "body", "required": True, "schema": {"$ref": "#/definitions/io.k8s.api.core.v1.Service"},
+    }  # fmt: skip
+    watch = next(p for p in doc["paths"]["/api/v1/services"]["get"]["parameters"] if p["name"] == "watch")
+    assert watch["type"] == "boolean" and watch["description"].startswith("Watch for changes to the described")
+    assert "#/components/" not in body.decode()
