@@ -237,6 +237,7 @@ class Steady:
     late_start_max: float = 0.0  # how late this client sent a request, at worst
     connections: int = 0
     server_cpu: float = 0.0  # server CPU seconds per wall second during the phase
+    server_cpu_per_create: float = 0.0  # server CPU seconds per completed create
     first_error: str = ""
     breakdown: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # p50, p99, max bucket
 
@@ -307,6 +308,7 @@ async def steady_rate(
     res.achieved = len(res.latencies) / span
     res.connections = client.connects
     res.server_cpu = (cpu1 - cpu0) / max(time.perf_counter() - measure_start, 1e-9)
+    res.server_cpu_per_create = (cpu1 - cpu0) / max(len(res.latencies), 1)
     client.close()
     return res
 
@@ -447,7 +449,8 @@ def print_steady(r: Steady) -> None:
             f"max {ms(max(lat))}   (target p99 < 50 ms)"
         )
     print(
-        f"    server CPU {r.server_cpu * 100:.0f}% of a core; {r.connections} connections; "
+        f"    server CPU {r.server_cpu * 100:.0f}% of a core ({ms(r.server_cpu_per_create)} per create); "
+        f"{r.connections} connections; "
         f"client sent at worst {ms(r.late_start_max)} late"
     )
     for label, (p50, p99, worst) in r.breakdown.items():
@@ -458,6 +461,12 @@ async def main(args: argparse.Namespace) -> None:
     phases = set(args.phases.split(","))
     load = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
+        if args.server_tree:
+            # The server from another source tree (e.g. `git worktree add /tmp/old <commit>`),
+            # for before/after figures from the same bench client.
+            import tests.support.apiserver as harness
+
+            harness.REPO = Path(args.server_tree).resolve()
         srv = start_apiserver(Path(tmp) / "data", "--log-level", "warning", backend=args.backend)
         try:
             if args.autogroup_nice is not None:
@@ -548,6 +557,7 @@ if __name__ == "__main__":
     p.add_argument("--list-size", type=int, default=10000)
     p.add_argument("--watchers", type=int, default=100)
     p.add_argument("--watch-events", type=int, default=20)
+    p.add_argument("--server-tree", metavar="DIR", help="run the server from this source tree (before/after)")
     p.add_argument("--profile", metavar="FILE", help="py-spy the server during the steady phase (raw stacks)")
     p.add_argument(
         "--autogroup-nice",

@@ -48,6 +48,8 @@ def family_of_ip(ip: str) -> str:
 
 
 def canonical_ip(ip: str) -> str:
+    if type(ip) is str and _ipv4_int(ip) is not None:
+        return ip  # a canonical dotted quad is its own canonical text
     return str(ipaddress.ip_address(ip))
 
 

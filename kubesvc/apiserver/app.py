@@ -130,8 +130,10 @@ class InstrumentedStore:
         await self.inner.close()
 
 
-def _status_response(err: errors.StatusError) -> web.Response:
-    resp = web.Response(body=codec.dumps(err.to_status()), status=err.code, content_type="application/json")
+def _status_response(err: errors.StatusError, *, pretty: bool = False) -> web.Response:
+    resp = web.Response(
+        body=codec.dumps_go(err.to_status(), pretty=pretty), status=err.code, content_type="application/json"
+    )
     for k, v in err.headers.items():
         resp.headers[k] = v
     if err.code == 401:
@@ -177,8 +179,13 @@ def _authorize(user: pki.UserInfo | None, ri: rinfo.RequestInfo, method: str) ->
     )
 
 
-def _json(obj: Any, status: int = 200, content_type: str = "application/json") -> web.Response:
-    return web.Response(body=codec.dumps(obj), status=status, headers={"Content-Type": content_type})
+def _json(
+    obj: Any, status: int = 200, content_type: str = "application/json", *, pretty: bool = False
+) -> web.Response:
+    """A JSON answer as kube-apiserver's serializer writes it (see `codec.dumps_go`)."""
+    return web.Response(
+        body=codec.dumps_go(obj, pretty=pretty), status=status, headers={"Content-Type": content_type}
+    )
 
 
 # -- non-resource endpoints ----------------------------------------------------------------------
@@ -216,7 +223,7 @@ async def _discovery(request: web.Request, ri: rinfo.RequestInfo, state: AppStat
                 discovery.aggregated(True, f"apidiscovery.k8s.io/{v}"),
                 content_type=f"application/json;g=apidiscovery.k8s.io;v={v};as=APIGroupDiscoveryList",
             )
-        return _json(discovery.api_versions(state.server_address))
+        return _json(discovery.api_versions(state.server_address), pretty=handlers.is_pretty(request))
     if ri.api_prefix == "apis" and not ri.group:
         v = neg.discovery_version(accept)
         if v:
@@ -224,16 +231,16 @@ async def _discovery(request: web.Request, ri: rinfo.RequestInfo, state: AppStat
                 discovery.aggregated(False, f"apidiscovery.k8s.io/{v}"),
                 content_type=f"application/json;g=apidiscovery.k8s.io;v={v};as=APIGroupDiscoveryList",
             )
-        return _json(discovery.api_group_list())
+        return _json(discovery.api_group_list(), pretty=handlers.is_pretty(request))
     if ri.api_prefix == "apis" and not ri.version:
         g = discovery.api_group(ri.group)
         if g is None:
             raise errors.path_not_found()
-        return _json(g)
+        return _json(g, pretty=handlers.is_pretty(request))
     lst = discovery.api_resource_list(ri.group, ri.version)
     if lst is None:
         raise errors.path_not_found()
-    return _json(lst)
+    return _json(lst, pretty=handlers.is_pretty(request))
 
 
 async def _non_resource(request: web.Request, ri: rinfo.RequestInfo, state: AppState) -> web.StreamResponse:
@@ -243,7 +250,8 @@ async def _non_resource(request: web.Request, ri: rinfo.RequestInfo, state: AppS
     if request.method not in ("GET", "HEAD"):
         raise handlers.method_not_allowed()
     if path == "/version":
-        return _json(discovery.version_info(*state.config.emulated_version))
+        # upstream WriteRawJSON: always indented
+        return _json(discovery.version_info(*state.config.emulated_version), pretty=True)
     if path in ("/healthz", "/livez", "/readyz"):
         return await _health(request, state, path.strip("/"))
     if path.startswith(("/healthz/", "/livez/", "/readyz/")):
@@ -265,7 +273,7 @@ async def _non_resource(request: web.Request, ri: rinfo.RequestInfo, state: AppS
         )
         return web.Response(body=body, status=status, headers=headers)
     if path == "/":
-        return _json({"paths": sorted(_root_paths())})
+        return _json({"paths": sorted(_root_paths())}, pretty=True)
     raise errors.path_not_found()
 
 
@@ -388,10 +396,11 @@ async def _middleware(
     try:
         resp = await handler(request)
     except errors.StatusError as exc:
-        resp = _status_response(exc)
+        resp = _status_response(exc, pretty=handlers.is_pretty(request))
     except web.HTTPException as exc:
         resp = _status_response(
-            errors.StatusError(exc.status, exc.reason.replace(" ", ""), exc.text or exc.reason)
+            errors.StatusError(exc.status, exc.reason.replace(" ", ""), exc.text or exc.reason),
+            pretty=handlers.is_pretty(request),
         )
     except (ConnectionResetError, asyncio.CancelledError):
         raise

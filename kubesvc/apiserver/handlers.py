@@ -9,6 +9,7 @@ unknown and duplicate fields per `fieldValidation`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -60,9 +61,10 @@ def encode(obj: Any, out: neg.Output | None) -> tuple[bytes, str]:
         # kube-apiserver writes YAML by re-reading its JSON into generic maps (sigs.k8s.io/yaml
         # JSONToYAML): every mapping comes out with its keys sorted
         return yaml.safe_dump(obj, sort_keys=True).encode(), neg.YAML
+    pretty = out is not None and out.pretty
     if out is not None and out.as_ == "Table":
-        return codec.dumps(obj), f"application/json;as=Table;v={out.version};g=meta.k8s.io"
-    return codec.dumps(obj), neg.JSON
+        return codec.dumps_go(obj, pretty=pretty), f"application/json;as=Table;v={out.version};g=meta.k8s.io"
+    return codec.dumps_go(obj, pretty=pretty), neg.JSON
 
 
 def respond(obj: Any, status: int, out: neg.Output | None, warnings: list[str] | None = None) -> web.Response:
@@ -99,7 +101,19 @@ def output_for(request: web.Request, *, allow_table: bool, stream: bool = False)
 
             problem = F.invalid("includeObject", include, "must be 'Metadata', 'Object', 'None', or empty")
             raise errors.bad_request(f"Unable to convert to Table as requested: {problem}")
+    if is_pretty(request):
+        return dataclasses.replace(out, pretty=True)
     return out
+
+
+def is_pretty(request: web.Request) -> bool:
+    """Upstream `isPrettyPrint`: the `pretty` parameter when it is given (a Go bool), else
+    whether the client is a human's (User-Agent curl, Wget or Mozilla/5.0)."""
+    pp = request.query.get("pretty", "")
+    if pp:
+        return pp in ("1", "t", "T", "TRUE", "true", "True")
+    ua = request.headers.get("User-Agent", "")
+    return ua.startswith(("curl", "Wget", "Mozilla/5.0"))
 
 
 def method_not_allowed() -> errors.StatusError:

@@ -65,6 +65,9 @@ class Output:
     # The exact kind asked for (PartialObjectMetadata or PartialObjectMetadataList): upstream
     # answers 406 when it does not fit the response (an object vs a list).
     requested: str = ""
+    # Indented JSON: `?pretty=true`, or a human client (curl, Wget, a browser) without
+    # `?pretty=false` (upstream `isPrettyPrint`).
+    pretty: bool = False
 
 
 def negotiate_output(header: str | None, *, allow_table: bool, stream: bool = False) -> Output | None:

@@ -165,14 +165,5 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 def run(config: ServerConfig) -> None:
     setup_logging(config.log_level)
     tune_gc()
-    prof_out = os.environ.get("KUBESVC_CPROFILE_TMP")  # PERF-TEMP: removed before the report
-    if prof_out:
-        import cProfile
-
-        prof = cProfile.Profile()
-        prof.enable()
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         runner.run(serve(config))
-    if prof_out:
-        prof.disable()
-        prof.dump_stats(prof_out)

@@ -169,9 +169,7 @@ async def serve(
         if not prepared:
             await resp.prepare(request)
             prepared = True
-        await resp.write(
-            line if line is not None else codec.dumps({"type": event_type, "object": obj}) + b"\n"
-        )
+        await resp.write(line if line is not None else codec.dumps_go({"type": event_type, "object": obj}))
         if on_event is not None:
             on_event()
 
@@ -255,7 +253,7 @@ async def serve(
                 )
                 line = _ENCODED.get(cache_key)
                 if line is None:
-                    line = codec.dumps({"type": item.type, "object": obj}) + b"\n"
+                    line = codec.dumps_go({"type": item.type, "object": obj})
                     _ENCODED[cache_key] = line
                     if len(_ENCODED) > ENCODED_ENTRIES:
                         _ENCODED.popitem(last=False)

@@ -491,7 +491,7 @@ class ResourceStore:
 
     async def _write_new(self, key: str, obj: Obj, *, dry_run: bool) -> Obj:
         name = obj["metadata"]["name"]
-        pristine = clone(obj)
+        pristine = codec.dumps(obj)  # decoded only if a retry needs it
         for _ in range(MAX_RETRIES):
             txn = WriteTxn(self.store)
             try:
@@ -525,7 +525,7 @@ class ResourceStore:
                 raise errors.already_exists(self.info.resource, name, self.info.group)
             # A hook's guard lost a race (e.g. an allocated IP was taken): retry from scratch.
             obj.clear()
-            obj.update(clone(pristine))
+            obj.update(codec.loads(pristine))
         raise errors.conflict(self.info.resource, name, errors.CONFLICT_MODIFIED, self.info.group)
 
     async def _admit_namespace(self, namespace: str, name: str) -> None:

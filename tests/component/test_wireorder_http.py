@@ -519,3 +519,51 @@ def test_bookmark_is_the_empty_object_as_go_writes_it(
     assert keys(mark["metadata"]) == ["resourceVersion", "creationTimestamp", "annotations"]
     assert mark["metadata"]["creationTimestamp"] is None
     assert {k: v for k, v in mark.items() if k not in ("kind", "apiVersion", "metadata")} == body
+
+
+def _get(srv: ApiServer, path: str, user_agent: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPSConnection("127.0.0.1", srv.port, context=srv.ssl_context(), timeout=30)
+    try:
+        conn.request(
+            "GET", path, headers={"Authorization": f"Bearer {srv.admin_token}", "User-Agent": user_agent}
+        )
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def test_json_bytes_as_go_writes_them(apiserver: ApiServer, ns: str) -> None:
+    """Compact JSON ends with a newline (json.Encoder); curl, Wget and browsers (or ?pretty=true)
+    get MarshalIndent's two-space form; `<`, `>` and `&` are escaped in strings."""
+    lease = {
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": {"name": "html", "annotations": {"note": "<a & b>"}},
+    }
+    st, data = raw(apiserver, "POST", f"/apis/coordination.k8s.io/v1/namespaces/{ns}/leases", body(lease))
+    assert st == 201
+    path = f"/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/html"
+
+    st, data = _get(apiserver, path, "kubectl/v1.31.0 (linux/amd64) kubernetes/abc")
+    assert st == 200 and data.endswith(b"}\n") and b"\n" not in data[:-1]
+    assert b'"note":"\\u003ca \\u0026 b\\u003e"' in data
+    assert json.loads(data)["metadata"]["annotations"]["note"] == "<a & b>"
+
+    for agent, query in (("curl/8.5.0", ""), ("Wget/1.21", ""), ("kubectl/v1.31.0", "?pretty=true")):
+        st, data = _get(apiserver, path + query, agent)
+        assert st == 200
+        assert data.startswith(
+            b'{\n  "kind": "Lease",\n  "apiVersion": "coordination.k8s.io/v1",\n  "metadata": {\n'
+        )
+        assert data.endswith(b"\n}")
+        assert b'"note": "\\u003ca \\u0026 b\\u003e"' in data
+
+    st, data = _get(apiserver, path + "?pretty=false", "curl/8.5.0")
+    assert data.startswith(b'{"kind":"Lease"') and data.endswith(b"}\n")
+
+    st, data = _get(apiserver, f"/api/v1/namespaces/{ns}/services/nope", "curl/8.5.0")
+    assert st == 404 and data.startswith(b'{\n  "kind": "Status",\n')
+
+    st, data = _get(apiserver, "/version", "kubectl/v1.31.0")
+    assert st == 200 and data.startswith(b'{\n  "major": ') and data.endswith(b"\n}")

@@ -498,7 +498,10 @@ def test_should_complete_a_service_status_lifecycle(
     w.until(lambda e: mine(e) and (e["object"].metadata.annotations or {}).get("patchedstatus") == "true")
     w.stop()
 
-    # updating the ServiceStatus
+    # updating the ServiceStatus.  The Go test's condition has no lastTransitionTime, which
+    # the apiserver takes as it is (Service status conditions are not validated) and answers
+    # as `"lastTransitionTime": null`; the Python client's V1Condition cannot read that back,
+    # so this port sets one (the null case is checked, raw, on a throwaway Service below).
     to_update = core.read_namespaced_service(name, ns)
     to_update.status.conditions = [
         *(to_update.status.conditions or []),
@@ -530,6 +533,34 @@ def test_should_complete_a_service_status_lifecycle(
     w = watcher()
     w.until(lambda e: mine(e) and e["object"].metadata.labels.get("test-service") == "patched")
     w.stop()
+
+    # the Go test's condition as it sends it, on a Service nobody reads through the typed client
+    coll = f"/api/v1/namespaces/{ns}/services"
+    status, raw_svc = raw_request(
+        api, "POST", coll, body={"metadata": {"name": "raw-conditions"}, "spec": {"ports": [{"port": 80}]}}
+    )
+    assert status == 201, raw_svc
+    raw_svc["status"]["conditions"] = [
+        {
+            "type": "StatusUpdate",
+            "status": "True",
+            "lastTransitionTime": None,
+            "reason": "E2E",
+            "message": "Set from e2e test",
+        }
+    ]
+    status, raw_svc = raw_request(api, "PUT", f"{coll}/raw-conditions/status", body=raw_svc)
+    assert status == 200, raw_svc
+    assert raw_svc["status"]["conditions"] == [
+        {
+            "type": "StatusUpdate",
+            "status": "True",
+            "lastTransitionTime": None,
+            "reason": "E2E",
+            "message": "Set from e2e test",
+        }
+    ]
+    assert raw_request(api, "DELETE", f"{coll}/raw-conditions")[0] == 200
 
     # deleting the service
     core.delete_namespaced_service(name, ns)
@@ -1727,12 +1758,13 @@ def test_pods_should_be_submitted_and_removed(core: client.CoreV1Api, ns: str, n
         ev = w.until(lambda e: e["object"].metadata.deletion_timestamp is not None)
         assert ev["object"].metadata.deletion_grace_period_seconds == 30
         kubelet_finishes_deletions(core, ns)
+        # upstream's store writes the kubelet's zero grace period (MODIFIED), then deletes
+        zero = w.until(lambda e: e["object"].metadata.deletion_grace_period_seconds == 0)
+        assert zero["type"] == "MODIFIED"
         last = w.until(lambda e: e["type"] == "DELETED")
         assert last["object"].metadata.deletion_timestamp is not None
         assert last["object"].spec.termination_grace_period_seconds
-        # upstream's store writes the kubelet's zero grace period before it deletes: the
-        # DELETED event carries that last state
-        assert last["object"].metadata.deletion_grace_period_seconds == 0
+        assert last["object"].metadata.deletion_grace_period_seconds == 0  # that last state
     finally:
         w.stop()
     assert core.list_namespaced_pod(ns, label_selector=sel).items == []
@@ -2248,3 +2280,65 @@ def test_pods_should_allow_activedeadlineseconds_to_be_updated(
     pod.spec.active_deadline_seconds = 5
     updated = core.replace_namespaced_pod(name, ns, pod)
     assert updated.spec.active_deadline_seconds == 5
+
+
+# ============================================================================= apimachinery/field_validation.go
+#
+# The typed-object cases POST a Deployment; these ports POST a Service with the same faults
+# (a duplicated `spec.type` for the Deployment's duplicated `spec.replicas`).
+
+
+def _post_strict(api: client.ApiClient, ns: str, body: str) -> tuple[int, Any]:
+    """RESTClient().Post()...Body([]byte(...)): the bytes as they are (the Python client's JSON
+    requests always re-serialize a body, which would drop the duplicate key), over its own
+    connection pool and credentials."""
+    _, url, hdrs, _, _ = api.param_serialize(
+        method="POST",
+        resource_path=f"/api/v1/namespaces/{ns}/services",
+        query_params=[("fieldManager", "field_validation_mgr"), ("fieldValidation", "Strict")],
+        header_params={"Content-Type": "application/json", "Accept": "application/json"},
+        auth_settings=["BearerToken"],
+    )
+    resp = api.rest_client.pool_manager.request("POST", url, body=body.encode(), headers=hdrs)
+    return resp.status, json.loads(resp.data)
+
+
+def test_field_validation_should_detect_unknown_and_duplicate_fields_of_a_typed_object(
+    api: client.ApiClient, ns: str
+) -> None:
+    """apimachinery/field_validation.go: "should detect unknown and duplicate fields of a typed
+    object"."""
+    body = """{
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "my-svc", "labels": {"app": "nginx"}},
+        "spec": {
+            "unknownField": "foo",
+            "type": "ClusterIP",
+            "type": "NodePort",
+            "selector": {"app": "nginx"},
+            "ports": [{"port": 80}]
+        }
+    }"""
+    status, err = _post_strict(api, ns, body)
+    assert status == 400, err
+    assert (
+        'strict decoding error: unknown field "spec.unknownField", duplicate field "spec.type"'
+        in err["message"]
+    )
+
+
+def test_field_validation_should_detect_unknown_metadata_fields_of_a_typed_object(
+    api: client.ApiClient, ns: str
+) -> None:
+    """apimachinery/field_validation.go: "should detect unknown metadata fields of a typed
+    object"."""
+    body = """{
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "my-svc", "unknownMeta": "foo", "labels": {"app": "nginx"}},
+        "spec": {"selector": {"app": "nginx"}, "ports": [{"port": 80}]}
+    }"""
+    status, err = _post_strict(api, ns, body)
+    assert status == 400, err
+    assert 'strict decoding error: unknown field "metadata.unknownMeta"' in err["message"]

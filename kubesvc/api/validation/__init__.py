@@ -107,6 +107,13 @@ _STATUS: Final[dict[tuple[str, str], UpdateFn]] = {
 }
 
 
+# Kinds whose create validation already ran the generic metadata checks (`validate_object_meta`,
+# same namespacing) with a name rule stricter than the path-segment rule of `_common_create`:
+# when it found nothing, the generic pass (which upstream runs too) cannot find anything either.
+# Services: a DNS-1035 label (and such a generateName prefix) has no '/', '%', and is not '.'.
+_META_ALREADY_CHECKED: Final = frozenset({("v1", "Service")})
+
+
 def _key(obj: Obj) -> tuple[str, str]:
     return as_str(obj.get("apiVersion")), as_str(obj.get("kind"))
 
@@ -140,7 +147,7 @@ def validate(obj: Obj, old: Obj | None = None) -> ErrorList:
     if old is None:
         create = _CREATE.get(key)
         errs = create(obj) if create is not None else []
-        if errs:
+        if errs or key in _META_ALREADY_CHECKED:
             return errs
         return _common_create(obj)
     errs = _common_update(obj, old)

@@ -520,3 +520,27 @@ def test_declared_keys_first_in_go_order_then_the_rest_as_they_came(d: dict[str,
     declared = [k for k in got if k in wireorder.ORDER["ObjectMeta"]]
     assert declared == [k for k in _META_KEYS if k in original]
     assert got == declared + [k for k in original if k not in wireorder.ORDER["ObjectMeta"]]
+
+
+# -- the bytes: codec.dumps_go ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "pretty", "expected"),
+    [
+        ({"b": 1, "a": [1, {}]}, False, b'{"b":1,"a":[1,{}]}\n'),
+        (
+            {"b": 1, "a": [1, {}], "c": []},
+            True,
+            b'{\n  "b": 1,\n  "a": [\n    1,\n    {}\n  ],\n  "c": []\n}',
+        ),
+        ({"s": "<a href='x'>&</a>"}, False, b'{"s":"\\u003ca href=\'x\'\\u003e\\u0026\\u003c/a\\u003e"}\n'),
+        ({"s": "line\u2028sep\u2029"}, False, b'{"s":"line\\u2028sep\\u2029"}\n'),
+        ({"s": 'é\n"q"'}, False, '{"s":"é\\n\\"q\\""}\n'.encode()),
+    ],
+)
+def test_dumps_go(value: Any, pretty: bool, expected: bytes) -> None:
+    from kubesvc.api import codec
+
+    assert codec.dumps_go(value, pretty=pretty) == expected
+    assert json.loads(expected) == value

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 from typing import Any
 
 import pytest
@@ -134,13 +133,21 @@ def test_v2_is_swagger_json_unless_protobuf_is_asked_for() -> None:
     body, content_type = openapi.v2_response("application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
     assert body == b""
     assert content_type == "application/octet-stream"
-    for accept in ("", "*/*", "application/json", "application/json, application/com.github.proto-openapi.spec.v2@v1.0+protobuf"):
+    for accept in (
+        "",
+        "*/*",
+        "application/json",
+        "application/json, application/com.github.proto-openapi.spec.v2@v1.0+protobuf",
+    ):
         body, content_type = openapi.v2_response(accept)
         assert content_type == "application/json"
     doc = json.loads(body)
     assert doc["swagger"] == "2.0"
     svc = doc["definitions"]["io.k8s.api.core.v1.Service"]
-    assert svc["properties"]["metadata"]["$ref"] == "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+    assert (
+        svc["properties"]["metadata"]["$ref"]
+        == "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+    )
     assert doc["definitions"]["io.k8s.api.core.v1.ServiceList"]["properties"]["items"]["description"] == (
         "List of services"
     )
@@ -149,5 +156,7 @@ def test_v2_is_swagger_json_unless_protobuf_is_asked_for() -> None:
         "name": "body", "in": "body", "required": True, "schema": {"$ref": "#/definitions/io.k8s.api.core.v1.Service"},
     }  # fmt: skip
     watch = next(p for p in doc["paths"]["/api/v1/services"]["get"]["parameters"] if p["name"] == "watch")
-    assert watch["type"] == "boolean" and watch["description"].startswith("Watch for changes to the described")
+    assert watch["type"] == "boolean" and watch["description"].startswith(
+        "Watch for changes to the described"
+    )
     assert "#/components/" not in body.decode()
