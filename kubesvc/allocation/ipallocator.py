@@ -40,6 +40,8 @@ def parse_cidr(cidr: str) -> IPNetwork:
 
 def family_of_ip(ip: str) -> str:
     """ "IPv4", "IPv6", or "" when `ip` is not an IP address."""
+    if type(ip) is str and _ipv4_int(ip) is not None:
+        return IPV4  # a canonical dotted quad, without parsing it twice
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:

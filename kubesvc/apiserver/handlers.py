@@ -192,8 +192,10 @@ def _with_type(info: ResourceInfo, obj: Obj) -> Obj:
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:
-    if request.content_length is not None and request.content_length > limit:
-        raise errors.too_large(limit)
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise errors.too_large(limit)
+        return await request.content.read()  # Content-Length bounds it: all of it at once
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.content.iter_chunked(65536):
@@ -226,7 +228,9 @@ def decode_document(body: bytes, content_type: str) -> tuple[Any, pruning.Pairs 
         try:
             doc = codec.loads(body)
         except codec.DecodeError as exc:
-            raise errors.bad_request(f"couldn't get version/kind; json parse error: {exc}") from exc
+            raise errors.bad_request(
+                f"couldn't get version/kind; json parse error: {_go_json_error(body, exc)}"
+            ) from exc
         pairs: pruning.Pairs | None = None
         if isinstance(doc, dict) and codec.may_repeat_keys(body, doc):
             try:
@@ -317,13 +321,47 @@ def check_fields(
 _YAML_UNMARSHAL = "yaml: unmarshal errors:"
 
 
+def _go_json_error(body: bytes, exc: Exception) -> str:
+    """Go's encoding/json words for the common syntax error (a body that does not start a JSON
+    value, e.g. YAML sent as JSON); otherwise the parser's own."""
+    text = body.lstrip(b" \t\r\n")
+    if not text:
+        return "unexpected end of JSON input"
+    first = text[:1].decode("latin-1")
+    if first not in '{["-0123456789tfn':
+        shown = first if first.isprintable() and first != "'" else repr(first)[1:-1]
+        return f"invalid character '{shown}' looking for beginning of value"
+    return str(exc)
+
+
+def _unrecognized(info: ResourceInfo, message: str, body: bytes) -> errors.StatusError:
+    """Upstream's transformDecodeError for a body whose kind could not be read: the message,
+    then the first 30 bytes of the body (as text when it starts an object, else in hex)."""
+    head = body[:30]
+    summary = "<empty>" if not body else (head.decode("utf-8", "replace") if body[:1] == b"{" else head.hex())
+    if len(body) > 30:
+        summary += " ..."
+    return errors.bad_request(
+        f"the object provided is unrecognized (must be of type {info.kind}): {message} ({summary})"
+    )
+
+
 def decode_object(scope: RequestScope, body: bytes, content_type: str) -> Obj:
-    doc, pairs = decode_document(body, content_type)
+    try:
+        doc, pairs = decode_document(body, content_type)
+    except errors.StatusError as exc:
+        if exc.reason == "BadRequest" and exc.message.startswith(
+            ("couldn't get version/kind", "error converting YAML to JSON")
+        ):
+            raise _unrecognized(scope.info, exc.message, body) from exc
+        raise
     if not isinstance(doc, dict):
-        raise errors.bad_request(
+        raise _unrecognized(
+            scope.info,
             "couldn't get version/kind; json parse error: json: cannot unmarshal "
             f"{_json_kind(doc)} into Go value of type struct "
-            '{ APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+            '{ APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }',
+            body,
         )
     info = scope.info
     api_version = str(doc.get("apiVersion") or info.api_version)
@@ -689,6 +727,7 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
             else:
                 assert current is not None
                 if ctype == neg.JSON_PATCH:
+                    assert isinstance(doc, list)  # decode_document checked the shape
                     result = patch_mod.apply_json_patch(current, doc)
                 elif ctype == neg.MERGE_PATCH:
                     result = patch_mod.apply_merge_patch(current, doc)

@@ -23,6 +23,7 @@ from kubesvc.api import codec, errors
 from kubesvc.api import fields as F
 from kubesvc.apiserver import handlers as h
 from kubesvc.apiserver import negotiation as neg
+from kubesvc.apiserver import tables
 from kubesvc.apiserver import wireshape
 from kubesvc.registry.generic import WatchItem, parse_list_rv, too_large_resource_version
 from kubesvc.registry.selectors import ObjectFilter, build_filter
@@ -225,8 +226,8 @@ async def serve(
                 continue
             obj = item.object
             assert obj is not None
-            if out.as_ == "Table" and h.tables is not None:
-                payload = h.tables.to_table(
+            if out.as_ == "Table":
+                payload = tables.to_table(
                     info,
                     [obj],
                     now=h.now(),

@@ -1100,3 +1100,64 @@ async def test_watch_namespace_event(apiserver: ApiServer, legacy: bool, rv: str
             seen.append((event["type"], event["object"]["metadata"]["annotations"]["e2e-watch-namespace"]))
             assert event["object"] == ns
     assert seen == [("ADDED", name), ("MODIFIED", "update-v1"), ("MODIFIED", "update-v2")]
+
+
+# -- test/integration/garbagecollector/cluster_scoped_owner_test.go --------------------------------
+
+
+async def test_cluster_scoped_owners(apiserver: ApiServer) -> None:
+    """TestClusterScopedOwners (a Node for the PersistentVolume, Leases for the ConfigMaps): a
+    namespaced dependent of a live cluster-scoped owner stays; one whose cluster-scoped owner is
+    missing is collected; one whose owner's kind is unknown stays (unverifiable)."""
+    from kubesvc.client.informer import InformerFactory
+    from kubesvc.client.rest import RestClient
+    from kubesvc.controllers.gc import GarbageCollector, gc_resources
+
+    ns = new_namespace(apiserver, "gc-cluster-scoped-owners")
+    node_name = f"gc-owner-{next(_counter)}"
+    st, node, _ = apiserver.call("POST", "/api/v1/nodes", {"metadata": {"name": node_name}})
+    assert st == 201, node
+    leases = f"/apis/coordination.k8s.io/v1/namespaces/{ns}/leases"
+    owners = {
+        "lease-valid": {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "name": node_name,
+            "uid": node["metadata"]["uid"],
+        },
+        "lease-missing": {"apiVersion": "v1", "kind": "Node", "name": "missing-name", "uid": "missing-uid"},
+        "lease-invalid": {
+            "apiVersion": "unknown.group/v1",
+            "kind": "UnknownType",
+            "name": "invalid-name",
+            "uid": "invalid-uid",
+        },
+    }
+    for name, owner in owners.items():
+        st, body, _ = apiserver.call("POST", leases, {"metadata": {"name": name, "ownerReferences": [owner]}})
+        assert st == 201, body
+
+    client = RestClient.from_kubeconfig(str(apiserver.kubeconfig))
+    factory = InformerFactory(client)
+    informers = {
+        info: factory.informer(info, namespace=ns if info.namespaced else None) for info in gc_resources()
+    }
+    gc = GarbageCollector(client, informers)
+    factory.start()
+    task = asyncio.create_task(gc.run())
+    try:
+        await factory.wait_synced()
+        for _ in range(200):
+            if apiserver.call("GET", f"{leases}/lease-missing")[0] == 404:
+                break
+            await asyncio.sleep(0.1)
+        assert apiserver.call("GET", f"{leases}/lease-missing")[0] == 404
+        await asyncio.sleep(2)  # time for any wrong deletion to happen
+        assert apiserver.call("GET", f"{leases}/lease-invalid")[0] == 200
+        assert apiserver.call("GET", f"{leases}/lease-valid")[0] == 200
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await factory.stop()
+        await client.close()
+        apiserver.call("DELETE", f"/api/v1/nodes/{node_name}")

@@ -2,7 +2,7 @@
 run_kubectl_server_side_apply_tests), get.sh (run_kubectl_get_tests, run_kubectl_sort_by_tests,
 run_kubectl_all_namespace_tests) and discovery.sh (run_RESTMapper_evaluation_tests,
 run_assert_short_name_tests, run_assert_categories_tests, run_kubectl_explain_tests,
-run_swagger_tests).
+run_swagger_tests), diff.sh (run_kubectl_diff_tests) and create.sh.
 
 Each test names the script and shell function it ports; the fixtures, helpers and manifests
 are in `_upstream_kubectl_common.py`.  One apiserver for the module.
@@ -479,3 +479,114 @@ def test_run_kubectl_all_namespace_tests(kubectl: Kubectl, tmp_path: Path) -> No
     )
     assert "NAMESPACE" not in both(kubectl, "get", "nodes", "--all-namespaces")
     kubectl("delete", "node", node)
+
+
+# ------------------------------------------------------------------------------ diff.sh
+
+
+def test_run_kubectl_diff_tests(ctx_kubectl: Kubectl, tmp_path: Path) -> None:
+    """diff.sh run_kubectl_diff_tests: diff of a missing object, none right after apply (exit
+    0), a changed image (exit 1), the same with --server-side, an invalid object (exit > 1),
+    nothing persisted by any of them; diff --prune (with a Pod allowlist: see the prune xfail)."""
+    kubectl = ctx_kubectl
+    pod = write(tmp_path, "pod.yaml", TEST_POD.format(label="test-pod-label"))
+    changed = write(
+        tmp_path,
+        "pod-changed.yaml",
+        TEST_POD.format(label="test-pod-label").replace("pause:3.10", "pause:3.4"),
+    )
+    invalid = write(
+        tmp_path,
+        "invalid-pod.yaml",
+        TEST_POD.format(label="x").replace("name: kubernetes-pause", "name: Bad_Name"),
+    )
+    found = '{{range.items}}{{ if eq .metadata.name "test-pod" }}found{{end}}{{end}}:'
+    rv_of = ("get", "-f", str(pod), "-o", "go-template={{ .metadata.resourceVersion }}")
+
+    missing = kubectl("diff", "-f", str(pod), check=False)
+    assert missing.returncode == 1 and "test-pod" in missing.stdout
+    get_object_assert(kubectl, "pod", found, ":")
+    kubectl("apply", "-f", str(pod))
+    get_object_assert(kubectl, "pod", found, "found:")
+    rv = kubectl(*rv_of).stdout
+    assert kubectl("diff", "-f", str(pod)).returncode == 0
+    assert kubectl(*rv_of).stdout == rv
+    out = kubectl("diff", "-f", str(changed), check=False)
+    assert out.returncode == 1 and "registry.k8s.io/pause:3.4" in out.stdout
+    assert kubectl(*rv_of).stdout == rv
+    out = kubectl("diff", "-f", str(changed), "--server-side", check=False)
+    assert out.returncode == 1 and "registry.k8s.io/pause:3.4" in out.stdout
+    assert kubectl(*rv_of).stdout == rv
+    assert kubectl("diff", "-f", str(invalid), check=False).returncode > 1
+    kubectl("delete", "-f", str(pod))
+
+    missing = kubectl("diff", "--server-side", "-f", str(pod), check=False)
+    assert missing.returncode == 1 and "test-pod" in missing.stdout
+    get_object_assert(kubectl, "pod", found, ":")
+    kubectl("apply", "--server-side", "-f", str(pod))
+    get_object_assert(kubectl, "pod", found, "found:")
+    assert kubectl("diff", "--server-side", "-f", str(pod)).returncode == 0
+    out = kubectl("diff", "--server-side", "-f", str(changed), check=False)
+    assert out.returncode == 1 and "registry.k8s.io/pause:3.4" in out.stdout
+
+    nsb = f"nsb-{uuid.uuid4().hex[:6]}"
+    kubectl("create", "ns", nsb)
+    a = write(tmp_path, "a.yaml", PRUNE_POD.format(name="a", ns=""))
+    b = write(tmp_path, "b.yaml", PRUNE_POD.format(name="b", ns=f"  namespace: {nsb}\n"))
+    pods_only = "--prune-allowlist=core/v1/Pod"
+    kubectl("apply", "--namespace", nsb, "-l", "prune-group=true", "-f", str(a))
+    get_object_assert(kubectl, f"pods a -n {nsb}", "{{.metadata.name}}", "a")
+    out = kubectl("diff", "-l", "prune-group=true", "-f", str(b), check=False)
+    assert out.returncode == 1 and "name: a" not in out.stdout
+    out = kubectl("diff", "--prune", pods_only, "-l", "prune-group=true", "-f", str(b), check=False)
+    assert out.returncode == 1 and "name: a" in out.stdout, out.stdout + out.stderr
+    kubectl("apply", "--prune", pods_only, "--namespace", nsb, "-l", "prune-group=true", "-f", str(b))
+    get_object_assert(kubectl, f"pods -n {nsb}", ID, "b:")
+    assert kubectl("diff", "--prune", pods_only, "-l", "prune-group=true", "-f", str(b)).returncode == 0
+    kubectl("delete", "-f", str(pod))
+    kubectl("delete", "-f", str(b))
+    kubectl("delete", "ns", nsb)
+
+
+# ------------------------------------------------------------------------------ create.sh
+
+
+def test_run_kubectl_create_tests(kubectl: Kubectl, server: ApiServer, tmp_path: Path) -> None:
+    """create.sh run_kubectl_create_dry_run_tests, run_kubectl_create_filter_tests and
+    run_kubectl_create_error_tests: dry runs create nothing; -l filters the created objects;
+    a Pod posted (--raw) to the namespaces collection is refused as not a Namespace."""
+    pod = write(tmp_path, "pod.yaml", TEST_POD.format(label="test-pod-label"))
+    get_object_assert(kubectl, "pods", ID, "")
+    kubectl("create", "--dry-run=client", "-f", str(pod))
+    kubectl("create", "--dry-run=server", "-f", str(pod))
+    get_object_assert(kubectl, "pods", ID, "")
+
+    filtered = tmp_path / "filter"
+    filtered.mkdir()
+    for name, label in (("selector-test-pod", "bingbang"), ("selector-test-pod-dont-apply", "biz")):
+        write(filtered, f"{name}.yaml", TEST_POD.format(label=name).replace("name: test-pod\n", f"name: {name}\n")
+              .replace("  labels:\n", f"  labels:\n    unique-label: {label}\n"))  # fmt: skip
+    kubectl("create", "-l", "unique-label=bingbang", "-f", str(filtered))
+    get_object_assert(kubectl, "pods selector-test-pod", "{{.metadata.labels.name}}", "selector-test-pod")
+    out = fails(kubectl, "get", "pods", "selector-test-pod-dont-apply")
+    assert 'pods "selector-test-pod-dont-apply" not found' in out
+    kubectl("delete", "pods", "selector-test-pod")
+
+    fails(kubectl, "create")
+    valid = write(tmp_path, "valid-pod.yaml", VALID_POD)
+    out = kubectl("create", "--raw", "/api/v1/namespaces", "-f", str(valid), "--v=8", check=False)
+    assert "the object provided is unrecognized (must be of type Namespace)" in out.stdout + out.stderr
+    # the whole message, as kube-apiserver's transformDecodeError writes it
+    status, body, _ = server.call("POST", "/api/v1/namespaces", b"kind: Pod\n")
+    assert (status, body["message"]) == (
+        400,
+        "the object provided is unrecognized (must be of type Namespace): couldn't get version/kind; "
+        "json parse error: invalid character 'k' looking for beginning of value (6b696e643a20506f640a)",
+    )
+    status, body, _ = server.call("POST", "/api/v1/namespaces", b"[1]")
+    assert body["message"].startswith(
+        "the object provided is unrecognized (must be of type Namespace): couldn't get version/kind; json parse "
+        "error: json: cannot unmarshal array into Go value of type struct"
+    ) and body["message"].endswith(" (5b315d)")
+    out = kubectl("create", "--raw", "/api/v1/namespaces", "-f", str(valid), "--edit", check=False)
+    assert "raw and --edit are mutually exclusive" in out.stdout + out.stderr

@@ -1,5 +1,5 @@
-"""Upstream's kubectl command tests, ported for the kinds kubesvc serves: test/cmd/core.sh: run_pod_tests, run_service_tests and the Service cases of
-run_rc_tests.
+"""Upstream's kubectl command tests, ported for the kinds kubesvc serves: test/cmd/core.sh
+(run_pod_tests, run_service_tests and the Service cases of run_rc_tests).
 
 Each test names the script and shell function it ports; the fixtures, helpers and manifests
 are in `_upstream_kubectl_common.py`.  One apiserver for the module.

@@ -1,6 +1,6 @@
 """Upstream's kubectl command tests, ported for the kinds kubesvc serves: test/cmd/node-management.sh
 (run_cluster_management_tests, with the pods/eviction subresource kubectl drain uses), wait.sh,
-delete.sh, events.sh and template-output.sh.
+delete.sh, events.sh, template-output.sh, save-config.sh and request-timeout.sh.
 
 Each test names the script and shell function it ports; the fixtures, helpers and manifests
 are in `_upstream_kubectl_common.py`.  One apiserver for the module.
@@ -21,6 +21,7 @@ import pytest
 from tests.e2e._upstream_kubectl_common import (
     ID,
     REDIS_SERVICE,
+    TEST_POD,
     VALID_POD,
     _argv,
     _create_test_pods,
@@ -414,3 +415,66 @@ def test_run_template_output_tests(kubectl: Kubectl, tmp_path: Path) -> None:
     assert "kind: Service" in out
     kubectl("delete", "pods", "--all")
     kubectl("delete", "service", "redis-slave")
+
+
+# ------------------------------------------------------------------------------ save-config.sh, request-timeout.sh
+
+
+def test_run_save_config_tests(kubectl: Kubectl, tmp_path: Path) -> None:
+    """save-config.sh run_save_config_tests, on our kinds: create, edit, replace and expose
+    (of a pod, for the rc) with --save-config write the last-applied annotation."""
+    last_applied = "kubectl.kubernetes.io/last-applied-configuration"
+    pod = write(tmp_path, "pod.yaml", TEST_POD.format(label="test-pod-label"))
+    get_object_assert(kubectl, "pods", ID, "")
+    kubectl("create", "-f", str(pod), "--save-config")
+    assert last_applied in kubectl("get", "pods", "test-pod", "-o", "yaml").stdout
+    kubectl("delete", "-f", str(pod))
+
+    kubectl("create", "-f", str(pod))
+    assert last_applied not in kubectl("get", "pods", "test-pod", "-o", "yaml").stdout
+    editor = write(
+        tmp_path,
+        "tmp-editor.sh",
+        '#!/usr/bin/env bash\nsed -i "s/test-pod-label/test-pod-label-edited/g" $@\n',
+    )
+    editor.chmod(0o755)
+    kubectl(
+        "edit", "pod", "test-pod", "--save-config", env={"EDITOR": str(editor), "KUBE_EDITOR": str(editor)}
+    )
+    assert last_applied in kubectl("get", "pods", "test-pod", "-o", "yaml").stdout
+    get_object_assert(kubectl, "pods test-pod", "{{.metadata.labels.name}}", "test-pod-label-edited")
+    kubectl("delete", "-f", str(pod))
+
+    kubectl("create", "-f", str(pod))
+    assert last_applied not in kubectl("get", "pods", "test-pod", "-o", "yaml").stdout
+    # (test/cmd's apiserver runs without the ServiceAccount admission plugin, so the bare file
+    # replaces there; with it, as here and in a default cluster, the live pod is the input)
+    live = write(tmp_path, "live.yaml", kubectl("get", "pods", "test-pod", "-o", "yaml").stdout)
+    kubectl("replace", "-f", str(live), "--save-config")
+    assert last_applied in kubectl("get", "pods", "test-pod", "-o", "yaml").stdout
+
+    get_object_assert(kubectl, "svc", ID, "")
+    kubectl("expose", "pod", "test-pod", "--name=nginx", "--save-config", "--port=80", "--target-port=8000")
+    assert last_applied in kubectl("get", "svc", "nginx", "-o", "yaml").stdout
+    kubectl("delete", "svc", "nginx")
+    kubectl("delete", "-f", str(pod))
+
+
+def test_run_kubectl_request_timeout_tests(kubectl: Kubectl, tmp_path: Path) -> None:
+    """request-timeout.sh run_kubectl_request_timeout_tests: --request-timeout on get; a watch
+    outlives it (kube-apiserver does not end watches at the client's `timeout`), so the client
+    gives up reading; a bad unit is refused."""
+    kubectl("create", "-f", str(write(tmp_path, "valid-pod.yaml", VALID_POD)))
+    get_object_assert(kubectl, "pods", ID, "valid-pod:")
+    assert "valid-pod" in kubectl("get", "pod", "valid-pod", "--request-timeout=1").stdout
+    # (the current script: client-go logs the timeout at --v=5 and ends the watch quietly; the
+    # words are the client's: "Timeout" in the newest, "context deadline exceeded" in 1.31)
+    watched = kubectl("get", "pod", "valid-pod", "--request-timeout=1", "--watch", "--v=5", check=False)
+    log = watched.stdout + watched.stderr
+    assert (
+        "Timeout" in log
+        or "Unable to decode an event from the watch stream: context deadline exceeded" in log
+    )
+    assert "valid-pod" in both(kubectl, "get", "pod", "valid-pod", "--request-timeout=1")
+    assert "Invalid timeout value" in fails(kubectl, "get", "pod", "valid-pod", "--request-timeout=1p")
+    kubectl("delete", "pods", "valid-pod")
