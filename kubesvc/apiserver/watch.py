@@ -23,8 +23,7 @@ from kubesvc.api import codec, errors
 from kubesvc.api import fields as F
 from kubesvc.apiserver import handlers as h
 from kubesvc.apiserver import negotiation as neg
-from kubesvc.apiserver import tables
-from kubesvc.apiserver import wireshape
+from kubesvc.apiserver import tables, wireshape
 from kubesvc.registry.generic import WatchItem, parse_list_rv, too_large_resource_version
 from kubesvc.registry.selectors import ObjectFilter, build_filter
 from kubesvc.storage.interface import CompactedError
