@@ -3,7 +3,7 @@
 delete.sh, events.sh, template-output.sh, save-config.sh and request-timeout.sh.
 
 Each test names the script and shell function it ports; the fixtures, helpers and manifests
-are in `_upstream_kubectl_common.py`.  One apiserver for the module.
+are in `common.py` and `conftest.py`.  One apiserver for the module.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ import re
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e._upstream_kubectl_common import (
+from tests.e2e.upstream_kubectl.common import (
     ID,
     REDIS_SERVICE,
     TEST_POD,
@@ -29,10 +28,6 @@ from tests.e2e._upstream_kubectl_common import (
     both,
     fails,
     get_object_assert,
-    kubectl_in,
-    kubectl_with_context,
-    new_namespace,
-    run_server,
 )
 from tests.support.apiserver import ApiServer
 from tests.support.kubectl import DISPATCHER, Kubectl, make_kubectl, write
@@ -41,26 +36,6 @@ pytestmark = [
     pytest.mark.kubectl,
     pytest.mark.skipif(DISPATCHER is None, reason="kubectl is not installed"),
 ]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
-    yield from run_server(tmp_path_factory)
-
-
-@pytest.fixture
-def namespace(server: ApiServer) -> str:
-    return new_namespace(server)
-
-
-@pytest.fixture
-def kubectl(server: ApiServer, namespace: str, tmp_path: Path) -> Kubectl:
-    return kubectl_in(server, namespace, tmp_path)
-
-
-@pytest.fixture
-def ctx_kubectl(server: ApiServer, namespace: str, tmp_path: Path) -> Kubectl:
-    return kubectl_with_context(server, namespace, tmp_path)
 
 
 @pytest.mark.parametrize("version", [None, "1.27", "1.33"])

@@ -5,7 +5,7 @@ run_assert_short_name_tests, run_assert_categories_tests, run_kubectl_explain_te
 run_swagger_tests), diff.sh (run_kubectl_diff_tests) and create.sh.
 
 Each test names the script and shell function it ports; the fixtures, helpers and manifests
-are in `_upstream_kubectl_common.py`.  One apiserver for the module.
+are in `common.py` and `conftest.py`.  One apiserver for the module.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e._upstream_kubectl_common import (
+from tests.e2e.upstream_kubectl.common import (
     ID,
     MULTI_POD,
     MULTI_RESOURCE_3,
@@ -34,10 +33,6 @@ from tests.e2e._upstream_kubectl_common import (
     both,
     fails,
     get_object_assert,
-    kubectl_in,
-    kubectl_with_context,
-    new_namespace,
-    run_server,
 )
 from tests.support.apiserver import ApiServer
 from tests.support.kubectl import DISPATCHER, Kubectl, make_kubectl, write
@@ -46,26 +41,6 @@ pytestmark = [
     pytest.mark.kubectl,
     pytest.mark.skipif(DISPATCHER is None, reason="kubectl is not installed"),
 ]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
-    yield from run_server(tmp_path_factory)
-
-
-@pytest.fixture
-def namespace(server: ApiServer) -> str:
-    return new_namespace(server)
-
-
-@pytest.fixture
-def kubectl(server: ApiServer, namespace: str, tmp_path: Path) -> Kubectl:
-    return kubectl_in(server, namespace, tmp_path)
-
-
-@pytest.fixture
-def ctx_kubectl(server: ApiServer, namespace: str, tmp_path: Path) -> Kubectl:
-    return kubectl_with_context(server, namespace, tmp_path)
 
 
 def test_run_restmapper_evaluation_tests(kubectl: Kubectl) -> None:

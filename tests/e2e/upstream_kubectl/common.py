@@ -1,4 +1,4 @@
-"""Shared fixtures, helpers and manifests of the test/cmd ports (tests/e2e/test_upstream_kubectl_*.py):
+"""Shared helpers and manifests of the test/cmd ports (test_upstream_kubectl_*.py here):
 upstream's kubectl command tests (kubernetes/kubernetes test/cmd/*.sh) for the kinds kubesvc
 serves, run with the real kubectl.
 

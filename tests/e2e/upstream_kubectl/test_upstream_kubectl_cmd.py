@@ -2,7 +2,7 @@
 (run_pod_tests, run_service_tests and the Service cases of run_rc_tests).
 
 Each test names the script and shell function it ports; the fixtures, helpers and manifests
-are in `_upstream_kubectl_common.py`.  One apiserver for the module.
+are in `common.py` and `conftest.py`.  One apiserver for the module.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e._upstream_kubectl_common import (
+from tests.e2e.upstream_kubectl.common import (
     AGNHOST_PRIMARY_POD,
     ETCD_POD,
     ID,
@@ -30,38 +29,13 @@ from tests.e2e._upstream_kubectl_common import (
     both,
     fails,
     get_object_assert,
-    kubectl_in,
-    kubectl_with_context,
-    new_namespace,
-    run_server,
 )
-from tests.support.apiserver import ApiServer
 from tests.support.kubectl import DISPATCHER, Kubectl, write
 
 pytestmark = [
     pytest.mark.kubectl,
     pytest.mark.skipif(DISPATCHER is None, reason="kubectl is not installed"),
 ]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
-    yield from run_server(tmp_path_factory)
-
-
-@pytest.fixture
-def namespace(server: ApiServer) -> str:
-    return new_namespace(server)
-
-
-@pytest.fixture
-def kubectl(server: ApiServer, namespace: str, tmp_path: Path) -> Kubectl:
-    return kubectl_in(server, namespace, tmp_path)
-
-
-@pytest.fixture
-def ctx_kubectl(server: ApiServer, namespace: str, tmp_path: Path) -> Kubectl:
-    return kubectl_with_context(server, namespace, tmp_path)
 
 
 def test_run_pod_tests_create_get_delete(kubectl: Kubectl, tmp_path: Path) -> None:
