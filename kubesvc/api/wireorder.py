@@ -562,8 +562,9 @@ CHILDREN: Final[dict[str, dict[str, str]]] = {
 }
 CHILDREN["EphemeralContainer"] = CHILDREN["Container"]
 
-# (apiVersion, kind) of an object -> its Go struct.
-ROOTS: Final[dict[tuple[str, str], str]] = {
+# (apiVersion, kind) of each kind we serve -> its Go struct (the TypedDict of api/types.py of
+# the same name; pruning and wireshape look kinds up here too).
+SERVED_KINDS: Final[dict[tuple[str, str], str]] = {
     ("v1", "Service"): "Service",
     ("v1", "Pod"): "Pod",
     ("v1", "Node"): "Node",
@@ -573,6 +574,11 @@ ROOTS: Final[dict[tuple[str, str], str]] = {
     ("discovery.k8s.io/v1", "EndpointSlice"): "EndpointSlice",
     ("events.k8s.io/v1", "Event"): "EventsV1Event",
     ("coordination.k8s.io/v1", "Lease"): "Lease",
+}
+
+# (apiVersion, kind) of any object we write -> its Go struct.
+ROOTS: Final[dict[tuple[str, str], str]] = {
+    **SERVED_KINDS,
     ("v1", "Status"): "Status",
     ("meta.k8s.io/v1", "Table"): "Table",
     ("meta.k8s.io/v1", "PartialObjectMetadata"): "PartialObjectMetadata",
@@ -770,6 +776,7 @@ __all__ = [
     "CHILDREN",
     "ORDER",
     "ROOTS",
+    "SERVED_KINDS",
     "Plan",
     "order",
     "order_metadata",

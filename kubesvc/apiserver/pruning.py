@@ -17,19 +17,10 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from kubesvc.api import quantity
 from kubesvc.api.scheme import ResourceInfo
+from kubesvc.api.wireorder import SERVED_KINDS
 
 # (apiVersion, kind) -> the TypedDict of api/types.py describing it (also used by wireshape.py).
-KIND_TYPES = {
-    ("v1", "Service"): "Service",
-    ("v1", "Pod"): "Pod",
-    ("v1", "Node"): "Node",
-    ("v1", "Namespace"): "Namespace",
-    ("v1", "Endpoints"): "Endpoints",
-    ("v1", "Event"): "Event",
-    ("discovery.k8s.io/v1", "EndpointSlice"): "EndpointSlice",
-    ("events.k8s.io/v1", "Event"): "EventsV1Event",
-    ("coordination.k8s.io/v1", "Lease"): "Lease",
-}
+KIND_TYPES = SERVED_KINDS
 
 
 def _types_module() -> Any:

@@ -32,6 +32,7 @@ from typing import Any, Union, get_args, get_origin
 
 from kubesvc.api import errors
 from kubesvc.api.scheme import ResourceInfo
+from kubesvc.api.wireorder import ORDER
 from kubesvc.apiserver.pruning import KIND_TYPES
 
 # -- per-struct rules ---------------------------------------------------------------------------
@@ -43,19 +44,9 @@ TIME_V = "time!"  # metav1.Time (not a pointer): reformatted; null stays null
 MICRO = "micro"  # *metav1.MicroTime
 MICRO_V = "micro!"  # metav1.MicroTime (not a pointer)
 
-# NodeSystemInfo's strings: no omitempty (Go always writes them), kept when sent.
-_NODE_INFO_STRINGS = (
-    "machineID",
-    "systemUUID",
-    "bootID",
-    "kernelVersion",
-    "osImage",
-    "containerRuntimeVersion",
-    "kubeletVersion",
-    "kubeProxyVersion",
-    "operatingSystem",
-    "architecture",
-)
+# NodeSystemInfo's strings: no omitempty (Go always writes them), kept when sent; its one
+# pointer field, `swap`, is not among them.
+_NODE_INFO_STRINGS = tuple(k for k in ORDER["NodeSystemInfo"] if k != "swap")
 
 RULES: dict[str, dict[str, str]] = {
     "ObjectMeta": {
