@@ -611,6 +611,18 @@ def _ports_of_endpoints(ep: client.V1Endpoints) -> list[tuple[str, int, str, str
     )
 
 
+def _ports_by_pod(core: client.CoreV1Api, ns: str, service: str) -> dict[str, list[int]]:
+    """upstream's validateEndpointsPortsOrFail, as data: the Endpoints' ports per Pod name."""
+    try:
+        ep = core.read_namespaced_endpoints(service, ns)
+    except ApiException:
+        return {"<no endpoints>": []}
+    out: dict[str, list[int]] = {}
+    for name, port, _, _ in _ports_of_endpoints(ep):
+        out.setdefault(name, []).append(port)
+    return out
+
+
 def test_should_serve_endpoints_on_same_port_and_different_protocols(
     core: client.CoreV1Api, ns: str, node: str, manager: ControllerManager
 ) -> None:
@@ -671,14 +683,7 @@ def test_should_serve_a_basic_endpoint_from_pods(
     )
 
     def ports_by_pod() -> dict[str, list[int]]:
-        try:
-            ep = core.read_namespaced_endpoints("endpoint-test2", ns)
-        except ApiException:
-            return {"<no endpoints>": []}
-        out: dict[str, list[int]] = {}
-        for name, port, _, _ in _ports_of_endpoints(ep):
-            out.setdefault(name, []).append(port)
-        return out
+        return _ports_by_pod(core, ns, "endpoint-test2")
 
     eventually(lambda: ports_by_pod() == {})
     for name in ("pod1", "pod2"):
@@ -716,14 +721,7 @@ def test_should_serve_multiport_endpoints_from_pods(
     )
 
     def ports_by_pod() -> dict[str, list[int]]:
-        try:
-            ep = core.read_namespaced_endpoints("multi-endpoint-test", ns)
-        except ApiException:
-            return {"<no endpoints>": []}
-        out: dict[str, list[int]] = {}
-        for name, port, _, _ in _ports_of_endpoints(ep):
-            out.setdefault(name, []).append(port)
-        return out
+        return _ports_by_pod(core, ns, "multi-endpoint-test")
 
     eventually(lambda: ports_by_pod() == {})
     for name, cport, port_name in (("pod1", 100, "svc1"), ("pod2", 101, "svc2")):
