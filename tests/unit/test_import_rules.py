@@ -57,6 +57,7 @@ PURE_GLOBS = [
     "apiserver/protobuf.py",
     "apiserver/fieldmanager.py",
     "apiserver/wireshape.py",
+    "apiserver/typecheck.py",
     "registry/deletion.py",
     "registry/admission.py",
     "proxy/model.py",
