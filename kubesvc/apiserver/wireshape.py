@@ -22,6 +22,7 @@ writes.  Pure: no I/O.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 import types
@@ -224,7 +225,7 @@ _ROOTS = KIND_TYPES
 
 # The zero value of each served kind past its metadata, as Go writes it: structs that are not
 # pointers ({}), zero times (null), nil slices without omitempty (null), strings without
-# omitempty ("").  A watch BOOKMARK is such an empty object with only its resourceVersion set
+# omitempty ("") -- for Events and Leases exactly what ALWAYS keeps of them.  A watch BOOKMARK is such an empty object with only its resourceVersion set
 # (`{"kind":"Pod",...,"spec":{"containers":null},"status":{}}`).
 ZERO_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("v1", "Service"): {"spec": {}, "status": {"loadBalancer": {}}},
@@ -238,35 +239,16 @@ ZERO_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("v1", "Namespace"): {"spec": {}, "status": {}},
     ("v1", "Endpoints"): {},
-    ("v1", "Event"): {
-        "involvedObject": {},
-        "source": {},
-        "firstTimestamp": None,
-        "lastTimestamp": None,
-        "eventTime": None,
-        "reportingComponent": "",
-        "reportingInstance": "",
-    },
+    ("v1", "Event"): ALWAYS["Event"],
     ("discovery.k8s.io/v1", "EndpointSlice"): {"addressType": "", "endpoints": None, "ports": None},
-    ("events.k8s.io/v1", "Event"): {
-        "eventTime": None,
-        "regarding": {},
-        "deprecatedSource": {},
-        "deprecatedFirstTimestamp": None,
-        "deprecatedLastTimestamp": None,
-    },
-    ("coordination.k8s.io/v1", "Lease"): {"spec": {}},
+    ("events.k8s.io/v1", "Event"): ALWAYS["EventsV1Event"],
+    ("coordination.k8s.io/v1", "Lease"): ALWAYS["Lease"],
 }
 
 
 def zero_body(api_version: str, kind: str) -> dict[str, Any]:
     """A fresh copy of `ZERO_BODIES[(api_version, kind)]` ({} for another kind)."""
-
-    def copy(v: Any) -> Any:
-        return {k: copy(x) for k, x in v.items()} if isinstance(v, dict) else v
-
-    body: dict[str, Any] = copy(ZERO_BODIES.get((api_version, kind), {}))
-    return body
+    return copy.deepcopy(ZERO_BODIES.get((api_version, kind), {}))
 
 
 # -- the struct tree, from the TypedDicts -------------------------------------------------------

@@ -146,7 +146,8 @@ spec:
 
 
 # test/fixtures/doc-yaml/user-guide/multi-pod.yaml
-MULTI_POD = """\
+MULTI_POD = (
+    """\
 apiVersion: v1
 kind: Pod
 metadata:
@@ -174,21 +175,9 @@ spec:
     - name: data
       emptyDir: {}
 ---
-apiVersion: v1
-kind: Pod
-metadata:
-  name: valid-pod
-  labels:
-    name: valid-pod
-spec:
-  containers:
-  - name: kubernetes-serve-hostname
-    image: registry.k8s.io/serve_hostname
-    resources:
-      limits:
-        cpu: "1"
-        memory: 512Mi
 """
+    + VALID_POD  # its second document is valid-pod.yaml, word for word
+)
 
 
 # hack/testdata/pod-with-precision.json
