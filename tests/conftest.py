@@ -11,10 +11,14 @@ objects (tests/support/apiserver.py): `.url`, `.admin_token`, `.readonly_token`,
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import kubernetes.client.rest
 import pytest
 from hypothesis import settings
 
@@ -25,6 +29,20 @@ from tests.support.inprocess import start_inprocess_apiserver
 # measures how loaded the (2-core, shared) machine is, so it is off for the whole suite.
 settings.register_profile("kubesvc", deadline=None)
 settings.load_profile("kubesvc")
+
+# The official Python client waits forever for an answer unless told otherwise: in tests, a
+# request that is never answered fails after a minute instead of stalling the run.
+_CLIENT_TIMEOUT = 60.0
+_rest_request = kubernetes.client.rest.RESTClientObject.request
+
+
+def _bounded_request(self: Any, *args: Any, **kwargs: Any) -> Any:
+    if kwargs.get("_request_timeout") is None:
+        kwargs["_request_timeout"] = _CLIENT_TIMEOUT
+    return _rest_request(self, *args, **kwargs)
+
+
+kubernetes.client.rest.RESTClientObject.request = _bounded_request  # type: ignore[method-assign]
 
 # The storage backend of the shared `apiserver` fixture (sqlite is the product default).
 BACKEND = os.environ.get("KUBESVC_TEST_STORAGE", "sqlite")
@@ -72,6 +90,80 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """In CI (`CI=true`) a missing tool is a failure, never a silent skip."""
     outcome = yield
     report = outcome.get_result()
+    if report.failed and _STACKS in item.stash:
+        report.sections.append(("stacks of the test's child processes (py-spy)", item.stash[_STACKS]))
     if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, which counts as a failure: {report.longrepr}"
+
+
+# ------------------------------------------------------------------------------ hang diagnosis
+# pytest-timeout (pyproject: `timeout`) fails a test that runs too long and prints the test
+# process's own stacks.  Shortly before that, this watchdog also records where every process
+# the test started (apiservers, managers) is, with py-spy, and attaches it to the report.
+
+_STACKS = pytest.StashKey[str]()
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _dump_children(item: pytest.Item) -> None:
+    parts = []
+    for pid in _descendants(os.getpid()):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        parts.append(f"--- pid {pid}: {cmd}")
+        if "python" in cmd:
+            try:
+                dump = subprocess.run(
+                    [os.path.join(os.path.dirname(sys.executable), "py-spy"), "dump", "--pid", str(pid)],
+                    capture_output=True,
+                    text=True,
+                    timeout=20,
+                )
+                parts.append(dump.stdout + dump.stderr)
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                parts.append(f"(py-spy: {exc})")
+    item.stash[_STACKS] = "\n".join(parts) or "(no child processes)"
+
+
+def _timeout_of(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("timeout")
+    if marker is not None and marker.args:
+        return float(marker.args[0])
+    return float(item.config.getini("timeout") or 0)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    limit = _timeout_of(item)
+    timer = None
+    if limit > 30:
+        timer = threading.Timer(limit - 25, _dump_children, args=(item,))
+        timer.daemon = True
+        timer.start()
+    try:
+        yield
+    finally:
+        if timer is not None:
+            timer.cancel()

@@ -19,6 +19,7 @@ import pytest
 
 from tests.support.apiserver import ApiServer
 from tests.support.manager import ControllerManager, start_controller_manager
+from tests.support.proc import run as proc_run
 
 KUBECTL = shutil.which("kubectl")
 
@@ -106,7 +107,7 @@ def service_exists(apiserver: ApiServer, ns: str, name: str) -> bool:
 def kubectl(apiserver: ApiServer, ns: str, cache: Path, *args: str) -> subprocess.CompletedProcess[str]:
     assert KUBECTL is not None
     cmd = [KUBECTL, "--kubeconfig", str(apiserver.kubeconfig), "--cache-dir", str(cache), "-n", ns, *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    proc = proc_run(cmd, timeout=60)
     assert proc.returncode == 0, f"{' '.join(args)}: {proc.stdout}\n{proc.stderr}\n{apiserver.logs()[-2000:]}"
     return proc
 

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import itertools
 import shutil
-import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ from kubesvc.client.informer import InformerFactory
 from kubesvc.client.rest import RestClient
 from kubesvc.controllers.loadbalancer.controller import LoadBalancerController
 from kubesvc.controllers.loadbalancer.pool import IPPool
+from tests.support.proc import run as proc_run
 
 Obj = dict[str, Any]
 NS = "lb-test"  # replaced per test by the `ns` fixture
@@ -91,13 +91,9 @@ async def events_for(client: RestClient, name: str, reason: str) -> list[Obj]:
 
 
 def kubectl_get_svc(apiserver: Any) -> dict[str, list[str]]:
-    out = subprocess.run(
-        ["kubectl", f"--kubeconfig={apiserver.kubeconfig}", "get", "svc", "-n", NS],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    ).stdout
+    proc = proc_run(["kubectl", f"--kubeconfig={apiserver.kubeconfig}", "get", "svc", "-n", NS], timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
     rows = [line.split() for line in out.splitlines()]
     header = rows[0]
     return {r[0]: r for r in rows[1:]} | {"": header}

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.support.apiserver import ApiServer, start_apiserver
+from tests.support.proc import run as proc_run
 
 SVC_PATH = "/api/v1/namespaces/default/services"
 
@@ -310,7 +311,6 @@ spec:
 def test_kubectl_apply_doc_examples_twice_and_get(server: ApiServer, tmp_path: Path) -> None:
     import os
     import shutil
-    import subprocess
 
     if shutil.which("kubectl") is None:
         pytest.skip("kubectl not installed")
@@ -319,7 +319,7 @@ def test_kubectl_apply_doc_examples_twice_and_get(server: ApiServer, tmp_path: P
     env = dict(os.environ, KUBECONFIG=str(server.kubeconfig))
 
     def kubectl(*args: str) -> str:
-        r = subprocess.run(["kubectl", *args], env=env, capture_output=True, text=True, timeout=60)
+        r = proc_run(["kubectl", *args], env=env, timeout=60)
         assert r.returncode == 0, r.stderr
         return r.stdout
 

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from tests.support.apiserver import ApiServer, start_apiserver
+from tests.support.proc import run as proc_run
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -72,7 +73,7 @@ class Cluster:
         cmd = [self.exe, "--kubeconfig", str(self.srv.kubeconfig), "--cache-dir", str(self.cache_dir)]
         if namespace:
             cmd += ["-n", namespace]
-        proc = subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=60, env=dict(os.environ))
+        proc = proc_run([*cmd, *args], timeout=60, env=dict(os.environ))
         if check and proc.returncode != 0:
             raise AssertionError(
                 f"kubectl {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}\n"

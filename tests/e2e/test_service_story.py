@@ -26,6 +26,7 @@ import pytest
 
 from tests.support.apiserver import ApiServer
 from tests.support.manager import ControllerManager, start_controller_manager
+from tests.support.proc import run as proc_run
 
 KUBECTL = shutil.which("kubectl")
 GCLOUD_BIN = Path("/usr/lib/google-cloud-sdk/bin")
@@ -102,7 +103,7 @@ class Kubectl:
     ) -> subprocess.CompletedProcess[str]:
         cmd = [exe or self.exe, "--kubeconfig", str(self.srv.kubeconfig), "--cache-dir", str(self.cache_dir)]
         cmd += ["-n", self.namespace, *args]
-        proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=60)
+        proc = proc_run(cmd, input=stdin, timeout=60)
         if check and proc.returncode != 0:
             raise AssertionError(
                 f"kubectl {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}\n"

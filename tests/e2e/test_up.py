@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.proc import run as proc_run
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -30,12 +32,7 @@ def _free_port() -> int:
 
 
 def _kubectl(kubeconfig: str, cache: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["kubectl", "--kubeconfig", kubeconfig, "--cache-dir", str(cache), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return proc_run(["kubectl", "--kubeconfig", kubeconfig, "--cache-dir", str(cache), *args], timeout=60)
 
 
 def _children(pid: int) -> list[int]:

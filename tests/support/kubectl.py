@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.apiserver import ApiServer
+from tests.support.proc import run as proc_run
 
 GCLOUD_BIN = Path("/usr/lib/google-cloud-sdk/bin")
 DISPATCHER = shutil.which("kubectl")
@@ -51,9 +52,7 @@ def make_kubectl(
             cmd += ["-n", namespace]
         full_env = dict(os.environ)
         full_env.update(env or {})
-        proc = subprocess.run(
-            [*cmd, *args], input=stdin, capture_output=True, text=True, timeout=timeout, env=full_env
-        )
+        proc = proc_run([*cmd, *args], input=stdin, timeout=timeout, env=full_env)
         if check and proc.returncode != 0:
             raise AssertionError(
                 f"kubectl {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}\n"
