@@ -32,7 +32,7 @@ unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
 test: deps lint typecheck
-	$(BIN)/pytest -n 2 --dist loadfile tests
+	$(BIN)/pytest -n 2 --dist loadfile --durations=25 tests
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

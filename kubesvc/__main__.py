@@ -82,6 +82,12 @@ def add_apiserver_flags(p: argparse.ArgumentParser, *, defaults: ServerConfig | 
         default=d.builtin_namespace_finalizer,
         help="empty and remove terminating namespaces in the apiserver (when no namespace controller runs)",
     )
+    p.add_argument(
+        "--disable-admission-plugins",
+        type=lambda v: [x.strip() for x in v.split(",") if x.strip()],
+        default=list(d.disable_admission_plugins),
+        help="default admission plugins to turn off (e.g. ServiceAccount,DefaultTolerationSeconds)",
+    )
 
 
 def config_from_args(a: argparse.Namespace) -> ServerConfig:
@@ -104,6 +110,7 @@ def config_from_args(a: argparse.Namespace) -> ServerConfig:
         log_level=a.log_level,
         builtin_namespace_finalizer=a.builtin_namespace_finalizer,
         runtime_config=a.runtime_config,
+        disable_admission_plugins=a.disable_admission_plugins,
     )
 
 

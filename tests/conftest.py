@@ -10,7 +10,10 @@ objects (tests/support/apiserver.py): `.url`, `.admin_token`, `.readonly_token`,
 
 from __future__ import annotations
 
+import contextlib
+import faulthandler
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -43,6 +46,15 @@ def _bounded_request(self: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 kubernetes.client.rest.RESTClientObject.request = _bounded_request  # type: ignore[method-assign]
+
+# Every server of the suite is on loopback.  The official Python client sends its requests
+# through the proxy of HTTPS_PROXY / HTTP_PROXY / ALL_PROXY when the environment names one (as CI
+# machines often do), loopback included unless NO_PROXY lists it: a proxy that cannot reach the
+# test's 127.0.0.1 leaves each request waiting.  (kubectl, being Go, never proxies loopback.)
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+for _var in ("NO_PROXY", "no_proxy"):
+    _have = [h.strip() for h in os.environ.get(_var, "").split(",") if h.strip()]
+    os.environ[_var] = ",".join(_have + [h for h in _LOOPBACK if h not in _have])
 
 # The storage backend of the shared `apiserver` fixture (sqlite is the product default).
 BACKEND = os.environ.get("KUBESVC_TEST_STORAGE", "sqlite")
@@ -154,16 +166,50 @@ def _timeout_of(item: pytest.Item) -> float:
     return float(item.config.getini("timeout") or 0)
 
 
+# The last resort.  The signal method fails a hung test only when its main thread gets back to
+# Python code, and nothing bounds a teardown that hangs after that failure: a test still running
+# HARD_GRACE seconds past its timeout has its stacks (all threads, and the child processes')
+# written to the run's log, its child processes killed and its worker process ended.  xdist
+# reports "worker crashed" for that test, starts a new worker and the run goes on.
+HARD_GRACE = float(os.environ.get("KUBESVC_TEST_HARD_GRACE", "90"))
+
+
+def _hard_stop(item: pytest.Item, limit: float) -> None:
+    with contextlib.suppress(Exception):
+        capman = item.config.pluginmanager.getplugin("capturemanager")
+        if capman is not None:
+            capman.suspend_global_capture(in_=True)
+    err = sys.__stderr__ or sys.stderr
+    with contextlib.suppress(Exception):
+        err.write(
+            f"\n{'+' * 30} {item.nodeid} still runs {limit + HARD_GRACE:.0f}s after it started "
+            f"(timeout {limit:.0f}s): its stacks, then its worker ends {'+' * 30}\n"
+        )
+        err.flush()
+        faulthandler.dump_traceback(file=err, all_threads=True)
+        if _STACKS not in item.stash:
+            _dump_children(item)
+        err.write(item.stash.get(_STACKS, "") + "\n")
+        err.flush()
+    for pid in _descendants(os.getpid()):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    os._exit(3)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     limit = _timeout_of(item)
-    timer = None
+    timers = []
     if limit > 30:
-        timer = threading.Timer(limit - 25, _dump_children, args=(item,))
+        timers.append(threading.Timer(limit - 25, _dump_children, args=(item,)))
+    if limit > 0:
+        timers.append(threading.Timer(limit + HARD_GRACE, _hard_stop, args=(item, limit)))
+    for timer in timers:
         timer.daemon = True
         timer.start()
     try:
         yield
     finally:
-        if timer is not None:
+        for timer in timers:
             timer.cancel()

@@ -23,6 +23,7 @@ from kubesvc.allocation.errors import (
     MismatchedRangeError,
     RangeFullError,
 )
+from kubesvc.api.validation.names import parse_ip_sloppy
 
 IPV4 = "IPv4"
 IPV6 = "IPv6"
@@ -42,9 +43,10 @@ def family_of_ip(ip: str) -> str:
     """ "IPv4", "IPv6", or "" when `ip` is not an IP address."""
     if type(ip) is str and _ipv4_int(ip) is not None:
         return IPV4  # a canonical dotted quad, without parsing it twice
-    try:
-        addr = ipaddress.ip_address(ip)
-    except ValueError:
+    # upstream's ParseIPSloppy: IPv4 octets with leading zeros (decimal) and IPv4-mapped IPv6
+    # addresses are IPv4 (CVE-2021-29923: objects stored by older releases stay usable)
+    addr = parse_ip_sloppy(ip) if type(ip) is str else None
+    if addr is None:
         return ""
     return IPV6 if addr.version == 6 else IPV4
 
@@ -52,7 +54,8 @@ def family_of_ip(ip: str) -> str:
 def canonical_ip(ip: str) -> str:
     if type(ip) is str and _ipv4_int(ip) is not None:
         return ip  # a canonical dotted quad is its own canonical text
-    return str(ipaddress.ip_address(ip))
+    addr = parse_ip_sloppy(ip) if type(ip) is str else None
+    return str(addr) if addr is not None else str(ipaddress.ip_address(ip))
 
 
 def _ipv4_int(ip: str) -> int | None:
@@ -107,9 +110,8 @@ class IPRange(BitmapRange[str]):
         """The item offset of `ip`, or None when it is not an allocatable address of this range."""
         value = _ipv4_int(ip) if self.family == IPV4 else None
         if value is None:
-            try:
-                addr = ipaddress.ip_address(ip)
-            except ValueError:
+            addr = parse_ip_sloppy(ip) if type(ip) is str else None
+            if addr is None:
                 return None
             if addr.version != self.network.version:
                 return None

@@ -275,6 +275,109 @@ def default_pod(pod: Obj) -> None:
     for key in ("initContainers", "containers"):
         for c in _dicts(spec.get(key)):
             default_container(c, host_network=host_network)
+    for volume in _dicts(spec.get("volumes")):
+        default_volume(volume)
+
+
+# Every volume source of core/v1 VolumeSource (a volume names at most one of them).
+VOLUME_SOURCES = (
+    "hostPath",
+    "emptyDir",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "gitRepo",
+    "secret",
+    "nfs",
+    "iscsi",
+    "glusterfs",
+    "persistentVolumeClaim",
+    "rbd",
+    "flexVolume",
+    "cinder",
+    "cephfs",
+    "flocker",
+    "downwardAPI",
+    "fc",
+    "azureFile",
+    "configMap",
+    "vsphereVolume",
+    "quobyte",
+    "azureDisk",
+    "photonPersistentDisk",
+    "projected",
+    "portworxVolume",
+    "scaleIO",
+    "storageos",
+    "csi",
+    "ephemeral",
+    "image",
+)
+DEFAULT_VOLUME_MODE = 0o644  # 420: secret, configMap, downwardAPI and projected volumes
+DEFAULT_TOKEN_EXPIRATION_SECONDS = 3600
+
+
+def default_volume(volume: Obj) -> None:
+    """SetDefaults_Volume (a volume without a source is an emptyDir) and the defaults of each
+    source, as SetObjectDefaults_Pod runs them."""
+    if all(volume.get(src) is None for src in VOLUME_SOURCES):
+        volume["emptyDir"] = {}
+    host_path = volume.get("hostPath")
+    if isinstance(host_path, dict) and host_path.get("type") is None:
+        host_path["type"] = ""  # HostPathUnset
+    for src in ("secret", "configMap", "downwardAPI", "projected"):
+        source = volume.get(src)
+        if isinstance(source, dict) and source.get("defaultMode") is None:
+            source["defaultMode"] = DEFAULT_VOLUME_MODE
+    iscsi = volume.get("iscsi")
+    if isinstance(iscsi, dict) and not iscsi.get("iscsiInterface"):
+        iscsi["iscsiInterface"] = "default"
+    rbd = volume.get("rbd")
+    if isinstance(rbd, dict):
+        for key, value in (("pool", "rbd"), ("user", "admin"), ("keyring", "/etc/ceph/keyring")):
+            if not rbd.get(key):
+                rbd[key] = value
+    azure_disk = volume.get("azureDisk")
+    if isinstance(azure_disk, dict):
+        for key, default in (("cachingMode", "ReadWrite"), ("kind", "Shared"), ("fsType", "ext4")):
+            if azure_disk.get(key) is None:
+                azure_disk[key] = default
+        if azure_disk.get("readOnly") is None:
+            azure_disk["readOnly"] = False
+    scale_io = volume.get("scaleIO")
+    if isinstance(scale_io, dict):
+        if not scale_io.get("storageMode"):
+            scale_io["storageMode"] = "ThinProvisioned"
+        if not scale_io.get("fsType"):
+            scale_io["fsType"] = "xfs"
+    downward = volume.get("downwardAPI")
+    if isinstance(downward, dict):
+        _default_downward_items(downward)
+    projected = volume.get("projected")
+    if isinstance(projected, dict):
+        for source in _dicts(projected.get("sources")):
+            inner = source.get("downwardAPI")
+            if isinstance(inner, dict):
+                _default_downward_items(inner)
+            token = source.get("serviceAccountToken")
+            if isinstance(token, dict) and token.get("expirationSeconds") is None:
+                token["expirationSeconds"] = DEFAULT_TOKEN_EXPIRATION_SECONDS
+    image = volume.get("image")
+    if isinstance(image, dict) and not image.get("pullPolicy"):
+        reference = image.get("reference")
+        image["pullPolicy"] = image_pull_policy_for(reference if isinstance(reference, str) else "")
+    ephemeral = volume.get("ephemeral")
+    if isinstance(ephemeral, dict):
+        template = ephemeral.get("volumeClaimTemplate")
+        claim_spec = template.get("spec") if isinstance(template, dict) else None
+        if isinstance(claim_spec, dict) and claim_spec.get("volumeMode") is None:
+            claim_spec["volumeMode"] = "Filesystem"  # SetDefaults_PersistentVolumeClaimSpec
+
+
+def _default_downward_items(source: Obj) -> None:
+    for item in _dicts(source.get("items")):
+        field_ref = item.get("fieldRef")
+        if isinstance(field_ref, dict) and not field_ref.get("apiVersion"):
+            field_ref["apiVersion"] = "v1"  # SetDefaults_ObjectFieldSelector
 
 
 # ---------------------------------------------------------------------------------------------

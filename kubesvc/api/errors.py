@@ -48,8 +48,10 @@ class StatusError(Exception):
         }
         if self.reason:  # omitempty: a plain Go error surfaces as a Status without a reason
             status["reason"] = self.reason
-        if self.details:
-            status["details"] = self.details
+        # apimachinery's NotFound errors always carry details (NewNotFound, and the generic
+        # "could not find the requested resource" of an unserved path: `"details":{}`)
+        if self.details or self.reason == "NotFound":
+            status["details"] = self.details or {}
         status["code"] = self.code
         return status
 

@@ -233,6 +233,31 @@ ORDER: Final[dict[str, tuple[str, ...]]] = {
         "hostnameOverride",
     ),
     "Volume": ("name", *_VOLUME_SOURCES),
+    # the common volume sources (k8s.io/api core/v1 types.go)
+    "HostPathVolumeSource": ("path", "type"),
+    "EmptyDirVolumeSource": ("medium", "sizeLimit"),
+    "SecretVolumeSource": ("secretName", "items", "defaultMode", "optional"),
+    "ConfigMapVolumeSource": ("name", "items", "defaultMode", "optional"),
+    "KeyToPath": ("key", "path", "mode"),
+    "PersistentVolumeClaimVolumeSource": ("claimName", "readOnly"),
+    "NFSVolumeSource": ("server", "path", "readOnly"),
+    "DownwardAPIVolumeSource": ("items", "defaultMode"),
+    "DownwardAPIVolumeFile": ("path", "fieldRef", "resourceFieldRef", "mode"),
+    "ProjectedVolumeSource": ("sources", "defaultMode"),
+    "VolumeProjection": (
+        "secret",
+        "downwardAPI",
+        "configMap",
+        "serviceAccountToken",
+        "clusterTrustBundle",
+        "podCertificate",
+    ),
+    "SecretProjection": ("name", "items", "optional"),
+    "ConfigMapProjection": ("name", "items", "optional"),
+    "DownwardAPIProjection": ("items",),
+    "ServiceAccountTokenProjection": ("audience", "expirationSeconds", "path"),
+    "CSIVolumeSource": ("driver", "readOnly", "fsType", "volumeAttributes", "nodePublishSecretRef"),
+    "ImageVolumeSource": ("reference", "pullPolicy"),
     "Container": _CONTAINER,
     "EphemeralContainer": (*_CONTAINER, "targetContainerName"),
     "ContainerPort": ("name", "hostPort", "containerPort", "protocol", "hostIP"),
@@ -561,6 +586,40 @@ CHILDREN: Final[dict[str, dict[str, str]]] = {
     "NodeStatus": {"images": "[]ContainerImage", "volumesAttached": "[]AttachedVolume"},
 }
 CHILDREN["EphemeralContainer"] = CHILDREN["Container"]
+CHILDREN.update(
+    {
+        "Volume": {
+            "hostPath": "HostPathVolumeSource",
+            "emptyDir": "EmptyDirVolumeSource",
+            "secret": "SecretVolumeSource",
+            "configMap": "ConfigMapVolumeSource",
+            "persistentVolumeClaim": "PersistentVolumeClaimVolumeSource",
+            "nfs": "NFSVolumeSource",
+            "downwardAPI": "DownwardAPIVolumeSource",
+            "projected": "ProjectedVolumeSource",
+            "csi": "CSIVolumeSource",
+            "image": "ImageVolumeSource",
+        },
+        "SecretVolumeSource": {"items": "[]KeyToPath"},
+        "ConfigMapVolumeSource": {"items": "[]KeyToPath"},
+        "DownwardAPIVolumeSource": {"items": "[]DownwardAPIVolumeFile"},
+        "DownwardAPIVolumeFile": {
+            "fieldRef": "ObjectFieldSelector",
+            "resourceFieldRef": "ResourceFieldSelector",
+        },
+        "ProjectedVolumeSource": {"sources": "[]VolumeProjection"},
+        "VolumeProjection": {
+            "secret": "SecretProjection",
+            "downwardAPI": "DownwardAPIProjection",
+            "configMap": "ConfigMapProjection",
+            "serviceAccountToken": "ServiceAccountTokenProjection",
+        },
+        "SecretProjection": {"items": "[]KeyToPath"},
+        "ConfigMapProjection": {"items": "[]KeyToPath"},
+        "DownwardAPIProjection": {"items": "[]DownwardAPIVolumeFile"},
+        "CSIVolumeSource": {"volumeAttributes": "map", "nodePublishSecretRef": "LocalObjectReference"},
+    }
+)
 
 # (apiVersion, kind) of each kind we serve -> its Go struct (the TypedDict of api/types.py of
 # the same name; pruning and wireshape look kinds up here too).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -156,6 +157,63 @@ def _authenticate(request: web.Request, state: AppState) -> pki.UserInfo | None:
     return user
 
 
+class _PlainInternalError(Exception):
+    """A 500 that kube-apiserver writes with Go's http.Error: plain text, not a Status."""
+
+
+_IMPERSONATE_USER = "Impersonate-User"
+_IMPERSONATE_GROUP = "Impersonate-Group"
+_IMPERSONATE_UID = "Impersonate-Uid"
+_IMPERSONATE_EXTRA = "Impersonate-Extra-"
+
+
+def _impersonate(request: web.Request, user: pki.UserInfo | None) -> pki.UserInfo | None:
+    """kube-apiserver's impersonation filter: with Impersonate-User (and -Group, -Uid,
+    -Extra-*), the request goes on as that user once the requester may `impersonate` each
+    (here: system:masters only).  Groups, uid or extra without a user are a 500 as upstream's
+    `requested ... without impersonating a user`; the impersonated user gains
+    system:authenticated (a service account also its two service-account groups)."""
+    headers = request.headers
+    name = headers.get(_IMPERSONATE_USER, "")
+    groups = list(headers.getall(_IMPERSONATE_GROUP, []))
+    uid = headers.get(_IMPERSONATE_UID, "")
+    extra = [k for k in headers if k.lower().startswith(_IMPERSONATE_EXTRA.lower())]
+    if not name and not groups and not uid and not extra:
+        return user
+    if not name:
+        # Go's %v of the ObjectReferences asked for: {Kind Namespace Name UID APIVersion
+        # ResourceVersion FieldPath}; upstream answers with http.Error's plain text
+        v1 = "authentication.k8s.io/v1"
+        asked = [f"{{Group  {g}     }}" for g in groups]
+        for key in extra:
+            key_name = key[len(_IMPERSONATE_EXTRA) :].lower()
+            asked += [f"{{UserExtra  {v}  {v1}  {key_name}}}" for v in headers.getall(key)]
+        if uid:
+            asked.append(f"{{UID  {uid}  {v1}  }}")
+        text = f"requested [{' '.join(asked)}] without impersonating a user"
+        message = f"Internal Server Error: {json.dumps(request.path_qs)}: {text}"
+        # responsewriters.InternalError's sanitizer
+        raise _PlainInternalError(message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    if user is None:
+        raise errors.unauthorized()
+    sa_parts = name.split(":")
+    service_account = len(sa_parts) == 4 and name.startswith("system:serviceaccount:")
+    if pki.MASTERS_GROUP not in user.groups:
+        resource, obj, where = "users", name, " at the cluster scope"
+        if service_account:
+            resource, obj, where = "serviceaccounts", sa_parts[3], f' in the namespace "{sa_parts[2]}"'
+        msg = f'User "{user.name}" cannot impersonate resource "{resource}" in API group ""{where}'
+        raise errors.forbidden(resource, obj, msg)
+    if service_account and not groups:
+        groups = ["system:serviceaccounts", f"system:serviceaccounts:{sa_parts[2]}"]
+    if name == "system:anonymous":
+        if "system:unauthenticated" not in groups:
+            groups.append("system:unauthenticated")
+    elif "system:authenticated" not in groups:
+        groups.append("system:authenticated")
+    return pki.UserInfo(name=name, uid=uid, groups=tuple(groups))
+
+
 def _authorize(user: pki.UserInfo | None, ri: rinfo.RequestInfo, method: str) -> None:
     if user is None:
         return  # public path
@@ -166,6 +224,8 @@ def _authorize(user: pki.UserInfo | None, ri: rinfo.RequestInfo, method: str) ->
             return
         if not ri.is_resource and method in ("GET", "HEAD"):
             return
+    if not ri.is_resource and method in ("GET", "HEAD") and reviews.is_discovery_path(ri.path):
+        return  # system:discovery and system:public-info-viewer, for every authenticated user
     if ri.is_resource:
         where = f' in the namespace "{ri.namespace}"' if ri.namespace else " at the cluster scope"
         resource = ri.resource + (f"/{ri.subresource}" if ri.subresource else "")
@@ -191,26 +251,96 @@ def _json(
 # -- non-resource endpoints ----------------------------------------------------------------------
 
 
-async def _health(request: web.Request, state: AppState, name: str) -> web.Response:
+# kube-apiserver's post-start hooks, in the order its /readyz?verbose lists them (1.33); each has
+# run by the time we serve, so each reports ok (health_handlers.go requires most of them)
+_POST_START_HOOKS = (
+    "poststarthook/start-apiserver-admission-initializer",
+    "poststarthook/generic-apiserver-start-informers",
+    "poststarthook/priority-and-fairness-config-consumer",
+    "poststarthook/priority-and-fairness-filter",
+    "poststarthook/storage-object-count-tracker-hook",
+    "poststarthook/start-apiextensions-informers",
+    "poststarthook/start-apiextensions-controllers",
+    "poststarthook/crd-informer-synced",
+    "poststarthook/start-system-namespaces-controller",
+    "poststarthook/start-cluster-authentication-info-controller",
+    "poststarthook/start-kube-apiserver-identity-lease-controller",
+    "poststarthook/start-kube-apiserver-identity-lease-garbage-collector",
+    "poststarthook/start-legacy-token-tracking-controller",
+    "poststarthook/start-service-ip-repair-controllers",
+    "poststarthook/rbac/bootstrap-roles",
+    "poststarthook/scheduling/bootstrap-system-priority-classes",
+    "poststarthook/priority-and-fairness-config-producer",
+    "poststarthook/bootstrap-controller",
+    "poststarthook/start-kubernetes-service-cidr-controller",
+    "poststarthook/aggregator-reload-proxy-client-cert",
+    "poststarthook/start-kube-aggregator-informers",
+    "poststarthook/apiservice-status-local-available-controller",
+    "poststarthook/apiservice-status-remote-available-controller",
+    "poststarthook/apiservice-registration-controller",
+    "poststarthook/apiservice-discovery-controller",
+    "poststarthook/kube-apiserver-autoregistration",
+    "autoregister-completion",
+    "poststarthook/apiservice-openapi-controller",
+    "poststarthook/apiservice-openapiv3-controller",
+)
+
+
+async def _health_checks(state: AppState, name: str) -> list[tuple[str, bool]]:
+    """The checks of /healthz, /livez or /readyz (`name`), in kube-apiserver's order."""
     checks: list[tuple[str, bool]] = [("ping", True), ("log", True)]
-    if name != "livez":
-        try:
-            await asyncio.wait_for(state.store.current_revision(), timeout=2.0)
-            ok = True
-        except Exception:
-            ok = False
-        checks.append(("etcd", ok))
+    try:
+        await asyncio.wait_for(state.store.current_revision(), timeout=2.0)
+        ok = True
+    except Exception:
+        ok = False
+    checks.append(("etcd", ok))
+    if name == "readyz":
+        checks += [("etcd-readiness", ok), ("informer-sync", True)]
+    checks += [(hook, True) for hook in _POST_START_HOOKS]
     if name == "readyz":
         checks.append(("shutdown", not state.shutdown.is_set()))
-    healthy = all(ok for _, ok in checks)
-    if "verbose" in request.query:
-        lines = [f"[+]{c} ok" if ok else f"[-]{c} failed: reason withheld" for c, ok in checks]
-        lines.append(f"{name} check passed" if healthy else f"{name} check failed")
-        text = "\n".join(lines) + "\n"
-    else:
-        text = "ok" if healthy else "[-]etcd failed: reason withheld\n" + f"{name} check failed"
+    return checks
+
+
+async def _health(request: web.Request, state: AppState, name: str) -> web.Response:
+    """kube-apiserver's healthz handler: `?exclude=<check>` (repeatable) skips a check; the
+    list is written with `?verbose`, and always on failure (then with status 500)."""
+    excluded = set(request.query.getall("exclude", []))
+    lines = []
+    healthy = True
+    for check, ok in await _health_checks(state, name):
+        if check in excluded:
+            excluded.discard(check)
+            lines.append(f"[+]{check} excluded: ok\n")
+        elif ok:
+            lines.append(f"[+]{check} ok\n")
+        else:
+            healthy = False
+            lines.append(f"[-]{check} failed: reason withheld\n")
+    if excluded:
+        quoted = ",".join(json.dumps(c) for c in sorted(excluded))
+        lines.append(f"warn: some health checks cannot be excluded: no matches for {quoted}\n")
+    headers = {"Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff"}
+    if not healthy:
+        # upstream's http.Error: the whole list, "<name> check failed" and a newline
+        return web.Response(text="".join(lines) + f"{name} check failed\n", status=500, headers=headers)
+    if "verbose" not in request.query:
+        return web.Response(text="ok", headers=headers)
+    return web.Response(text="".join(lines) + f"{name} check passed\n", headers=headers)
+
+
+async def _health_check(state: AppState, name: str, check: str) -> web.Response:
+    """`/<name>/<check>`: one check, "ok" or 500; an unknown check is an unknown path."""
+    results = dict(await _health_checks(state, name))
+    if check not in results:
+        raise errors.path_not_found()
+    if results[check]:
+        return web.Response(text="ok", headers={"Content-Type": "text/plain; charset=utf-8"})
     return web.Response(
-        text=text, status=200 if healthy else 500, headers={"Content-Type": "text/plain; charset=utf-8"}
+        text="internal server error: reason withheld\n",
+        status=500,
+        headers={"Content-Type": "text/plain; charset=utf-8"},
     )
 
 
@@ -255,7 +385,8 @@ async def _non_resource(request: web.Request, ri: rinfo.RequestInfo, state: AppS
     if path in ("/healthz", "/livez", "/readyz"):
         return await _health(request, state, path.strip("/"))
     if path.startswith(("/healthz/", "/livez/", "/readyz/")):
-        return web.Response(text="ok", headers={"Content-Type": "text/plain; charset=utf-8"})
+        endpoint, _, check = path[1:].partition("/")
+        return await _health_check(state, endpoint, check)
     if path == "/metrics":
         return web.Response(
             body=state.metrics.render(), headers={"Content-Type": "text/plain; version=0.0.4"}
@@ -358,7 +489,12 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     ri = rinfo.parse(request.method, request.path, request.query)
     request[REQUEST_INFO] = ri
-    user = _authenticate(request, state)
+    try:
+        user = _impersonate(request, _authenticate(request, state))
+    except _PlainInternalError as exc:
+        resp = web.Response(status=500, text=f"{exc}\n", content_type="text/plain", charset="utf-8")
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        return resp
     request[USER] = user
     if (review := reviews.review_info(ri)) is not None:
         # Self reviews: every authenticated user may create them.

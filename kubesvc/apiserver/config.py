@@ -35,6 +35,9 @@ class ServerConfig:
     # kube-apiserver's --runtime-config (group/version -> "true"/"false"): turns on the
     # group-versions upstream serves only on request (authentication.k8s.io/v1beta1, ...).
     runtime_config: dict[str, str] = field(default_factory=dict)
+    # kube-apiserver's --disable-admission-plugins: default plugins turned off (of those that
+    # change a Pod here: ServiceAccount, Priority, DefaultTolerationSeconds; others are no-ops)
+    disable_admission_plugins: list[str] = field(default_factory=list)
 
     @property
     def public_address(self) -> str:

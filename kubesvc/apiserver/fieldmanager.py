@@ -227,6 +227,11 @@ def field_set(obj: Any, schema: KindSchema, *, _path: Path = (), _spath: str = "
             out.add(_path)
             return out
         for k, v in obj.items():
+            if type(v) is dict and not v:
+                # structured-merge-diff: a field whose value is an empty map (an empty marker
+                # struct such as `emptyDir: {}`) is itself a member, as a null one is
+                out.add((*_path, ("f", k)))
+                continue
             out |= field_set(v, schema, _path=(*_path, ("f", k)), _spath=_join(_spath, k))
     elif isinstance(obj, list):
         meta = _list_meta(schema, _spath)

@@ -628,7 +628,10 @@ async def update(request: web.Request, scope: RequestScope, limit: int) -> web.S
     manager = manager_name(request, scope.query)
     sub = scope.ri.subresource
 
+    seen: list[Obj | None] = [None]
+
     async def updater(current: Obj | None) -> Obj:
+        seen[0] = clone(current) if current is not None else None
         new: Obj = clone(obj)
         record_update(scope, current, new, manager, sub)
         return new
@@ -636,7 +639,17 @@ async def update(request: web.Request, scope: RequestScope, limit: int) -> web.S
     result, created = await scope.rs.update(
         scope.ri.namespace, scope.ri.name, updater, strategy=strategy, dry_run=is_dry
     )
+    add_strategy_warnings(scope, strategy, result, None if created else seen[0])
     return respond(result, 201 if created else 200, out, scope.warnings)
+
+
+def add_strategy_warnings(scope: RequestScope, strategy: Strategy, result: Obj, old: Obj | None) -> None:
+    """The strategy's WarningsOnCreate / WarningsOnUpdate (e.g. a Service's ignored fields and
+    non-standard IPs), after those of the request itself."""
+    if old is None:
+        scope.warnings.extend(strategy.warnings_on_create(result))
+    else:
+        scope.warnings.extend(strategy.warnings_on_update(result, old))
 
 
 def _patch_error(exc: Exception) -> errors.StatusError:
@@ -699,9 +712,12 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
         else []
     )
 
+    seen: list[Obj | None] = [None]
+
     async def updater(current: Obj | None) -> Obj:
         if current is None and ctype != neg.APPLY_PATCH:
             raise errors.not_found(info.resource, scope.ri.name, info.group)
+        seen[0] = clone(current) if current is not None else None
         try:
             if ctype == neg.APPLY_PATCH:
                 applied = clone(doc)
@@ -809,6 +825,7 @@ async def patch(request: web.Request, scope: RequestScope, limit: int) -> web.St
         allow_create=(ctype == neg.APPLY_PATCH and not sub),
         retry_conflicts=not pinned,
     )
+    add_strategy_warnings(scope, strategy, result, None if created else seen[0])
     return respond(result, 201 if created else 200, out, scope.warnings)
 
 
@@ -965,10 +982,13 @@ async def delete(request: web.Request, scope: RequestScope, limit: int) -> web.S
     )
     if deleted and scope.info.kind not in RETURNS_DELETED_OBJECT:
         meta = obj.get("metadata") or {}
+        # the revision of the deletion (upstream: the Status's ListMeta since the DELETE result
+        # carries one, so a client can wait for its cache to catch up)
+        rv = meta.get("resourceVersion")
         status = {
             "kind": "Status",
             "apiVersion": "v1",
-            "metadata": {},
+            "metadata": {"resourceVersion": rv} if rv else {},
             "status": "Success",
             "details": {
                 "name": scope.ri.name,

@@ -126,6 +126,17 @@ _BASIC_RULES: list[dict[str, Any]] = [
 ]
 
 
+# What every authenticated user may GET besides (upstream `system:discovery` and
+# `system:public-info-viewer`, bound to system:authenticated).
+DISCOVERY_URLS = ("/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/")  # fmt: skip
+PUBLIC_INFO_URLS = ("/healthz", "/livez", "/readyz", "/version", "/version/")
+
+
+def is_discovery_path(path: str) -> bool:
+    """Does a `system:discovery` / `system:public-info-viewer` rule cover this path?"""
+    return any(path == url or (url.endswith("/*") and path.startswith(url[:-1])) for url in DISCOVERY_URLS)
+
+
 def review_info(ri: RequestInfo) -> ResourceInfo | None:
     """The review resource a request addresses, or None."""
     if not ri.is_resource or ri.namespace:
@@ -152,6 +163,8 @@ def allowed(user: pki.UserInfo, attrs: dict[str, Any], *, resource: bool) -> boo
         if verb == "create" and not attrs.get("subresource") and basic:
             return True
         return pki.READONLY_GROUP in user.groups and verb in READ_VERBS
+    if verb == "get" and is_discovery_path(str(attrs.get("path") or "")):
+        return True
     return pki.READONLY_GROUP in user.groups and verb in ("get", "head")
 
 
@@ -165,7 +178,10 @@ def rules(user: pki.UserInfo) -> dict[str, Any]:
         non_resource = [{"verbs": ["get"], "nonResourceURLs": ["*"]}]
     else:
         resource_rules = list(_BASIC_RULES)
-        non_resource = []
+        non_resource = [
+            {"verbs": ["get"], "nonResourceURLs": list(DISCOVERY_URLS)},
+            {"verbs": ["get"], "nonResourceURLs": list(PUBLIC_INFO_URLS)},
+        ]
     return {"resourceRules": resource_rules, "nonResourceRules": non_resource, "incomplete": False}
 
 

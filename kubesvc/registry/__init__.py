@@ -134,6 +134,9 @@ def build_registry(
             strategy = _service_strategy(config, store)
         if strategy is None:
             strategy = strategy_for(info)
+        if info == scheme.PODS:
+            disabled = getattr(config, "disable_admission_plugins", None) or ()
+            strategy.disabled_admission_plugins = frozenset(disabled)  # type: ignore[attr-defined]
         cls: type[ResourceStore] = ResourceStore
         if info == scheme.NAMESPACES:
             cls = NamespaceResourceStore

@@ -26,7 +26,9 @@ plugin adds is owned by no manager).  Three of them change a Pod, in this order:
   (`operator: Exists`, `effect: NoExecute`, `tolerationSeconds: 300`).  A toleration with an
   empty key tolerates every key, one with an empty effect every effect.
 
-`enableServiceLinks: true` is defaulting's (`api/defaults.py`).  DefaultStorageClass,
+`--disable-admission-plugins` turns any of the three off (test/cmd's kube-apiserver runs
+without ServiceAccount and DefaultTolerationSeconds).  `enableServiceLinks: true` is
+defaulting's (`api/defaults.py`).  DefaultStorageClass,
 LimitRanger, RuntimeClass and the rest have nothing to act on here.  Pure: no I/O.
 """
 
@@ -175,19 +177,27 @@ def default_toleration_seconds(pod: Obj) -> None:
 # -- the chain ---------------------------------------------------------------------------------
 
 
-def admit_pod_create(pod: Obj) -> None:
-    """The default plugins on a Pod create, in kube-apiserver's order; raises a 403
-    StatusError as they do."""
-    service_account(pod)
-    priority(pod)
-    default_toleration_seconds(pod)
+def admit_pod_create(pod: Obj, disabled: frozenset[str] = frozenset()) -> None:
+    """The default plugins on a Pod create, in kube-apiserver's order, but for those named in
+    `disabled` (kube-apiserver's --disable-admission-plugins); raises a 403 StatusError as
+    they do.  The `serviceAccount` mirror is the v1 conversion's, not a plugin's: it stays."""
+    if "ServiceAccount" in disabled:
+        mirror_service_account(_spec(pod))
+    else:
+        service_account(pod)
+    if "Priority" not in disabled:
+        priority(pod)
+    if "DefaultTolerationSeconds" not in disabled:
+        default_toleration_seconds(pod)
 
 
-def admit_pod_update(new: Obj, old: Obj) -> None:
+def admit_pod_update(new: Obj, old: Obj, disabled: frozenset[str] = frozenset()) -> None:
     """The default plugins on an update of a Pod (not of its subresources)."""
     mirror_service_account(_spec(new))
-    keep_priority(new, old)
-    default_toleration_seconds(new)
+    if "Priority" not in disabled:
+        keep_priority(new, old)
+    if "DefaultTolerationSeconds" not in disabled:
+        default_toleration_seconds(new)
 
 
 __all__ = [

@@ -765,6 +765,9 @@ class ResourceStore:
             )
             if res.succeeded:
                 txn.committed()
+                # as upstream's etcd3 store: the deleted object carries the revision of its
+                # deletion, the one its DELETED watch event has
+                _meta(plan.obj)["resourceVersion"] = str(res.revision)
                 return plan.obj, True
             txn.aborted()
         raise errors.conflict(self.info.resource, name, errors.CONFLICT_MODIFIED, self.info.group)
@@ -1028,6 +1031,7 @@ class NamespaceResourceStore(ResourceStore):
                         [Compare(key, "mod_revision", "=", kv.mod_revision)], [Delete(key)]
                     )
                     if res.succeeded:
+                        _meta(old)["resourceVersion"] = str(res.revision)
                         return old, True
                     continue
                 _meta(new)["deletionTimestamp"] = rfc3339(self.clock())
@@ -1045,5 +1049,6 @@ class NamespaceResourceStore(ResourceStore):
                 return old, True
             res = await self.store.txn([Compare(key, "mod_revision", "=", kv.mod_revision)], [Delete(key)])
             if res.succeeded:
+                _meta(old)["resourceVersion"] = str(res.revision)
                 return old, True
         raise errors.conflict(self.info.resource, name, errors.CONFLICT_MODIFIED, self.info.group)

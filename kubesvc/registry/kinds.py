@@ -71,12 +71,14 @@ def _qos_class(pod: Obj) -> str:
 
 class PodStrategy(Strategy):
     has_status = True
+    # kube-apiserver's --disable-admission-plugins (set by `build_registry` from the config)
+    disabled_admission_plugins: frozenset[str] = frozenset()
 
     def admit_create(self, obj: Obj) -> None:
-        admission.admit_pod_create(obj)
+        admission.admit_pod_create(obj, self.disabled_admission_plugins)
 
     def admit_update(self, new: Obj, old: Obj) -> None:
-        admission.admit_pod_update(new, old)
+        admission.admit_pod_update(new, old, self.disabled_admission_plugins)
 
     def prepare_for_create(self, obj: Obj) -> None:
         super().prepare_for_create(obj)

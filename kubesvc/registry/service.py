@@ -43,6 +43,7 @@ from kubesvc.allocation.portallocator import PortRange
 from kubesvc.allocation.transaction import AllocationSession
 from kubesvc.api import codec, errors, scheme
 from kubesvc.api.fields import FieldError
+from kubesvc.api.validation.service import service_warnings
 from kubesvc.registry.kinds import ServiceStrategy as _PlainServiceStrategy
 from kubesvc.registry.strategy import Obj, WriteTxn
 from kubesvc.storage.interface import Compare, Delete, Put, Store
@@ -445,6 +446,22 @@ class ServiceStrategy(_PlainServiceStrategy):
         alloc.normalize_cluster_ips(new, old)
         alloc.init_ip_family_fields(new, old, self.families, validate_cluster_ips=self._validate_cluster_ips)
         drop_type_dependent_fields(new, old)
+
+    def warnings_on_create(self, obj: Obj) -> list[str]:
+        # upstream svcStrategy.WarningsOnCreate: GetWarningsForService(new, nil)
+        return service_warnings(obj, None)
+
+    def warnings_on_update(self, new: Obj, old: Obj) -> list[str]:
+        return service_warnings(new, old)
+
+    def canonicalize(self, obj: Obj) -> None:
+        super().canonicalize(obj)
+        # Upstream's REST storage drops internalTrafficPolicy from every ExternalName Service it
+        # returns (`defaultOnReadInternalTrafficPolicy`: older releases defaulted it there by
+        # mistake).  Dropping it before the write serves the same objects on every read.
+        spec = obj.get("spec")
+        if isinstance(spec, dict) and spec.get("type") == alloc.EXTERNAL_NAME:
+            spec.pop("internalTrafficPolicy", None)
 
     # -- allocation hooks -------------------------------------------------------------------
     async def begin_create(self, obj: Obj, txn: WriteTxn, *, dry_run: bool) -> None:

@@ -579,7 +579,7 @@ def test_builtin_namespace_finalizer_deletes_content(apiserver_factory: Any) -> 
     srv.call("POST", f"/api/v1/namespaces/{ns}/pods", pod("p", node="node-1"))
     st, _, _ = srv.call("DELETE", f"/api/v1/namespaces/{ns}")
     assert st == 200
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline and srv.call("GET", f"/api/v1/namespaces/{ns}")[0] != 404:
         time.sleep(0.2)
     assert srv.call("GET", f"/api/v1/namespaces/{ns}")[0] == 404

@@ -21,7 +21,7 @@ async def test_inprocess_crud_and_watch(apiserver_inprocess: ApiServer) -> None:
     assert created["spec"]["clusterIP"]
     params = {"watch": "true", "resourceVersion": "0", "fieldSelector": "metadata.name=ip"}
     async with srv.session() as s, s.get("/api/v1/namespaces/default/services", params=params) as resp:
-        line = await asyncio.wait_for(resp.content.readline(), 10)
+        line = await asyncio.wait_for(resp.content.readline(), 30)
     ev = json.loads(line)
     assert ev["type"] == "ADDED" and ev["object"]["metadata"]["uid"] == created["metadata"]["uid"]
     st, _, _ = await asyncio.to_thread(srv.call, "GET", "/api/v1/namespaces", token=None)

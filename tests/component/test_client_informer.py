@@ -17,7 +17,7 @@ Obj = dict[str, Any]
 _seq = itertools.count()
 
 
-async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+async def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
@@ -80,7 +80,7 @@ async def test_list_then_watch_fills_cache_and_calls_handlers(client: RestClient
     inf.add_handler(on_add=rec.add, on_update=rec.update, on_delete=rec.delete)
     inf.add_index("tier", lambda o: [(o["metadata"].get("labels") or {}).get("tier", "")])
     async with running(inf):
-        await asyncio.wait_for(inf.wait_synced(), 10)
+        await asyncio.wait_for(inf.wait_synced(), 60)
         assert inf.has_synced
         assert inf.store.get(f"{ns}/pre") is not None
         assert inf.store.get(f"{ns}/pre")["kind"] == "Service", "list items get kind back"
@@ -101,7 +101,7 @@ async def test_handler_added_after_sync_sees_existing_objects(client: RestClient
     await client.create(SERVICES, svc("x"), namespace=ns)
     inf = Informer(client, SERVICES, namespace=ns)
     async with running(inf):
-        await inf.wait_synced()
+        await asyncio.wait_for(inf.wait_synced(), 60)
         rec = Recorder()
         inf.add_handler(on_add=rec.add)
         assert rec.events == [("add", "x")]
@@ -118,7 +118,7 @@ async def test_failing_handler_does_not_stop_the_informer(client: RestClient) ->
     inf.add_handler(on_add=boom)
     inf.add_handler(on_add=rec.add)
     async with running(inf):
-        await inf.wait_synced()
+        await asyncio.wait_for(inf.wait_synced(), 60)
         await client.create(SERVICES, svc("one"), namespace=ns)
         await client.create(SERVICES, svc("two"), namespace=ns)
         await eventually(lambda: len(rec.events) == 2)
@@ -134,7 +134,7 @@ async def test_label_selector_and_transform(client: RestClient) -> None:
 
     inf = Informer(client, SERVICES, namespace=ns, label_selector="pick=yes", transform=slim)
     async with running(inf):
-        await inf.wait_synced()
+        await asyncio.wait_for(inf.wait_synced(), 60)
         assert inf.store.keys() == [f"{ns}/in"]
         assert "spec" not in inf.store.get(f"{ns}/in")
 
@@ -147,7 +147,7 @@ async def test_factory_shares_informers(client: RestClient) -> None:
     assert factory.informer(SERVICES, namespace=ns, label_selector="x=y") is not a
     factory.start()
     try:
-        await asyncio.wait_for(factory.wait_synced(), 10)
+        await asyncio.wait_for(factory.wait_synced(), 60)
     finally:
         await factory.stop()
 
@@ -165,7 +165,7 @@ async def test_relist_on_410_reports_changes_missed_while_away(apiserver_factory
         rec = Recorder()
         inf.add_handler(on_add=rec.add, on_update=rec.update, on_delete=rec.delete)
         async with running(inf):
-            await inf.wait_synced()
+            await asyncio.wait_for(inf.wait_synced(), 60)
         stopped_at = inf.resource_version
         assert inf.lists == 1
         # while the informer is away: a delete, an add, and enough writes to compact history
@@ -214,7 +214,7 @@ async def test_reconnects_after_apiserver_restart(apiserver_factory: Any) -> Non
         rec = Recorder()
         inf.add_handler(on_add=rec.add, on_update=rec.update, on_delete=rec.delete)
         async with running(inf):
-            await inf.wait_synced()
+            await asyncio.wait_for(inf.wait_synced(), 60)
             await asyncio.to_thread(srv.restart)
             await client.create(SERVICES, svc("after"), namespace=ns)
             await eventually(lambda: ("add", "after") in rec.events, timeout=20)

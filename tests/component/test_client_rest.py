@@ -117,7 +117,7 @@ async def test_watch_yields_decoded_events_in_order(client: RestClient, ns: str)
     events: list[tuple[str, str]] = []
 
     async def consume() -> None:
-        async for ev in client.watch(SERVICES, namespace=ns, resource_version=rv, timeout_seconds=10):
+        async for ev in client.watch(SERVICES, namespace=ns, resource_version=rv, timeout_seconds=60):
             if ev["type"] == "BOOKMARK":
                 continue
             events.append((ev["type"], ev["object"]["metadata"]["name"]))
@@ -128,7 +128,7 @@ async def test_watch_yields_decoded_events_in_order(client: RestClient, ns: str)
     await client.create(SERVICES, svc("w"), namespace=ns)
     await client.patch(SERVICES, "w", {"metadata": {"labels": {"a": "b"}}}, namespace=ns)
     await client.delete(SERVICES, "w", namespace=ns)
-    await asyncio.wait_for(task, 10)
+    await asyncio.wait_for(task, 60)
     assert events == [("ADDED", "w"), ("MODIFIED", "w"), ("DELETED", "w")]
 
 
@@ -138,7 +138,7 @@ async def test_watch_with_field_selector(client: RestClient, ns: str) -> None:
 
     async def consume() -> None:
         async for ev in client.watch(
-            SERVICES, namespace=ns, resource_version=rv, field_selector="metadata.name=b", timeout_seconds=10
+            SERVICES, namespace=ns, resource_version=rv, field_selector="metadata.name=b", timeout_seconds=60
         ):
             if ev["type"] != "BOOKMARK":
                 seen.append(ev["object"]["metadata"]["name"])
@@ -147,5 +147,5 @@ async def test_watch_with_field_selector(client: RestClient, ns: str) -> None:
     task = asyncio.create_task(consume())
     await client.create(SERVICES, svc("a"), namespace=ns)
     await client.create(SERVICES, svc("b"), namespace=ns)
-    await asyncio.wait_for(task, 10)
+    await asyncio.wait_for(task, 60)
     assert seen == ["b"]

@@ -56,7 +56,7 @@ async def garbage_collector(client: RestClient, ns: str) -> AsyncIterator[Garbag
     factory.start()
     task = asyncio.create_task(gc.run())
     try:
-        await factory.wait_synced()
+        await asyncio.wait_for(factory.wait_synced(), 60)
         yield gc
     finally:
         task.cancel()
@@ -567,7 +567,7 @@ async def test_namespace_deletion_with_a_policy_finishes(
     factory.start()
     tasks = [asyncio.create_task(c.run()) for c in controllers]
     try:
-        await eventually(lambda: gone(client, NAMESPACES, "", name), timeout=20)
+        await eventually(lambda: gone(client, NAMESPACES, "", name), timeout=30)
         assert await gone(client, SERVICES, name, "inside")
     finally:
         for t in tasks:

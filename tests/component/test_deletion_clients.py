@@ -24,7 +24,7 @@ from tests.support.proc import run as proc_run
 KUBECTL = shutil.which("kubectl")
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
+def wait_for(check: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:

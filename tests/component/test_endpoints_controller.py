@@ -22,7 +22,7 @@ _seq = itertools.count()
 OVER_CAPACITY = "endpoints.kubernetes.io/over-capacity"
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20.0) -> Any:
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 30.0) -> Any:
     return await wait_until(check, timeout)
 
 

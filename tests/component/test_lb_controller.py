@@ -49,7 +49,7 @@ async def lb_controller(client: RestClient, pool: str) -> AsyncIterator[LoadBala
         await factory.stop()
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 30.0) -> Any:
     deadline = asyncio.get_running_loop().time() + timeout
     last: Any = None
     while True:

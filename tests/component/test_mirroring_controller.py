@@ -50,7 +50,7 @@ async def controllers(client: RestClient, ns: str, **kw: Any) -> AsyncIterator[M
         await factory.stop()
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 30.0) -> Any:
     return await wait_until(check, timeout)
 
 

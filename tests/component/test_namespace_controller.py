@@ -127,4 +127,4 @@ async def test_remaining_content_is_reported_in_conditions_until_it_goes(client:
 
         # the node "confirms" (force delete): the namespace goes on the controller's next pass
         await client.delete(PODS, "slow", namespace=ns, grace_period_seconds=0)
-        await eventually(lambda: namespace_gone(client, ns), timeout=20.0)
+        await eventually(lambda: namespace_gone(client, ns), timeout=30.0)

@@ -178,7 +178,7 @@ def test_dry_run_keeps_nothing(server: ApiServer) -> None:
     assert status == 201, out
 
 
-def _wait_for(cond: Any, timeout: float = 10.0) -> Any:
+def _wait_for(cond: Any, timeout: float = 30.0) -> Any:
     import time
 
     deadline = time.monotonic() + timeout

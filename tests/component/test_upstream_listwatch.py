@@ -54,7 +54,7 @@ def get(srv: ApiServer, path: str, **params: str) -> tuple[int, Any]:
     return st, body
 
 
-async def take(resp: aiohttp.ClientResponse, n: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+async def take(resp: aiohttp.ClientResponse, n: int, timeout: float = 30.0) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
 
     async def run() -> None:
@@ -123,7 +123,7 @@ def compacting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
 
 
 def _wait_compacted(srv: ApiServer, coll: str, rv: str) -> None:
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         st, _ = get(srv, coll, resourceVersion=rv, resourceVersionMatch="Exact")
         if st == 410:
@@ -707,7 +707,7 @@ async def test_bookmarks_carry_progress_past_filtered_out_events(compacting: Api
                         return got
             raise AssertionError(f"stream ended: {got}")
 
-        evs = await asyncio.wait_for(until_progress(), 10)
+        evs = await asyncio.wait_for(until_progress(), 30)
     assert {e["type"] for e in evs} == {"BOOKMARK"}
     rvs = [int(e["object"]["metadata"]["resourceVersion"]) for e in evs]
     assert rvs == sorted(rvs)

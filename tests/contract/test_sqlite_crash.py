@@ -16,6 +16,7 @@ import pytest
 
 from kubesvc.storage.interface import CompactedError, StoreError
 from kubesvc.storage.sqlite import SQLiteStore
+from tests.support.proc import LineReader
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,6 +51,7 @@ def _run_and_kill(data_dir: Path, min_acks: int, run: str = "first") -> dict[str
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(data_dir), run],
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
@@ -57,21 +59,26 @@ def _run_and_kill(data_dir: Path, min_acks: int, run: str = "first") -> dict[str
     acked: dict[str, tuple[int, str]] = {}
     try:
         assert proc.stdout is not None
-        deadline = time.monotonic() + 30
+        lines = LineReader(proc.stdout)
+        deadline = time.monotonic() + 60
         count = 0
         while count < min_acks:
-            line = proc.stdout.readline()
+            try:
+                line = lines.next(timeout=max(deadline - time.monotonic(), 0.1))
+            except TimeoutError:
+                pytest.fail(f"writer too slow: {count} of {min_acks} writes acknowledged in 60s")
             if not line:
+                proc.kill()
+                proc.wait(timeout=10)
                 err = proc.stderr.read().decode() if proc.stderr else ""
                 pytest.fail(f"writer exited early: {err}")
             count += 1
             key, rev, value = line.decode().split()
             acked[key] = (int(rev), value)
-            assert time.monotonic() < deadline, "writer too slow"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         # Whatever was printed before the kill was acknowledged, too; a torn last line was not.
-        for raw in proc.stdout.read().splitlines(keepends=True):
+        for raw in lines.rest(timeout=10):
             if raw.endswith(b"\n"):
                 key, rev, value = raw.decode().split()
                 acked[key] = (int(rev), value)

@@ -75,7 +75,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         yield s
 
 
-async def take(it: Any, n: int, timeout: float = 5.0) -> list[WatchEvent]:
+async def take(it: Any, n: int, timeout: float = 30.0) -> list[WatchEvent]:
     """The next `n` events of a watch, failing instead of hanging."""
 
     async def _take() -> list[WatchEvent]:
@@ -559,7 +559,7 @@ async def test_watch_aclose_ends_iteration(store: Store) -> None:
     task = asyncio.create_task(take(w, 1))
     await asyncio.sleep(0.01)
     await w.aclose()  # type: ignore[attr-defined]
-    assert await asyncio.wait_for(task, 2) == []
+    assert await asyncio.wait_for(task, 10) == []
 
 
 async def test_closed_or_dropped_watchers_release_their_registration(store: Store) -> None:
@@ -690,7 +690,7 @@ async def test_close_ends_watchers_and_refuses_use(store: Store) -> None:
     task = asyncio.create_task(take(w, 1))
     await asyncio.sleep(0.01)
     await store.close()
-    assert await asyncio.wait_for(task, 2) == []
+    assert await asyncio.wait_for(task, 10) == []
     with pytest.raises(StoreError):
         await store.create("/y", b"y")
     with pytest.raises(StoreError):

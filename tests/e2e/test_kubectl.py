@@ -20,6 +20,7 @@ import pytest
 
 from tests.support.apiserver import ApiServer
 from tests.support.kubectl import DISPATCHER, Kubectl, make_kubectl, write
+from tests.support.proc import kill_group
 
 pytestmark = [
     pytest.mark.kubectl,
@@ -182,16 +183,23 @@ def test_get_watch_prints_new_rows(
            "-n", namespace, "get", "svc", "-w"]  # fmt: skip
     out_path = tmp_path / "watch.out"
     with out_path.open("w") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
     try:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60
         while "first" not in out_path.read_text() and time.monotonic() < deadline:
             time.sleep(0.1)
         kubectl("create", "service", "clusterip", "second", "--tcp=80:8080")
         while "second" not in out_path.read_text() and time.monotonic() < deadline:
             time.sleep(0.1)
     finally:
-        proc.kill()
+        kill_group(proc)
         proc.wait(10)
     text = out_path.read_text()
     header, rows = table(text)

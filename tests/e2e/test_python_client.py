@@ -142,14 +142,14 @@ def test_watch(api: client.ApiClient, ns: str) -> None:
         core.patch_namespaced_service("watched", ns, {"metadata": {"labels": {"x": "y"}}})
         core.delete_namespaced_service("watched", ns)
 
-    t = threading.Thread(target=writer)
+    t = threading.Thread(target=writer, daemon=True)
     t.start()
     try:
-        for ev in w.stream(core.list_namespaced_service, ns, resource_version=rv, timeout_seconds=10):
+        for ev in w.stream(core.list_namespaced_service, ns, resource_version=rv, timeout_seconds=60):
             if ev["object"].metadata.name == "watched":
                 seen.append((ev["type"], ev["object"].metadata.name))
             if len(seen) == 3:
                 w.stop()
     finally:
-        t.join()
+        t.join(60)
     assert [s[0] for s in seen] == ["ADDED", "MODIFIED", "DELETED"]

@@ -43,7 +43,7 @@ pytestmark = [
 T = TypeVar("T")
 
 
-def eventually(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.2) -> T:
+def eventually(check: Callable[[], T], timeout: float = 30.0, interval: float = 0.2) -> T:
     """Call `check` until it stops raising AssertionError; returns its result."""
     deadline = time.monotonic() + timeout
     while True:

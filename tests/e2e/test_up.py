@@ -36,8 +36,19 @@ def _kubectl(kubeconfig: str, cache: Path, *args: str) -> subprocess.CompletedPr
 
 
 def _children(pid: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
-    return [int(x) for x in out.stdout.split()]
+    """The live child processes of `pid`, from /proc (no `ps` needed on a slim machine)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(entry))
+    return sorted(out)
 
 
 @pytest.mark.kubectl
@@ -65,7 +76,7 @@ def test_up_runs_apiserver_and_controllers_and_stops_cleanly(tmp_path: Path) -> 
     )
     child_pids: list[int] = []
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         kubeconfig = None
         while time.monotonic() < deadline and kubeconfig is None:
             log.seek(0)
@@ -79,7 +90,7 @@ def test_up_runs_apiserver_and_controllers_and_stops_cleanly(tmp_path: Path) -> 
         created = _kubectl(kubeconfig, cache, "create", "service", "loadbalancer", "lb", "--tcp=80:8080")
         assert created.returncode == 0, created.stderr
         external = ""
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             got = _kubectl(
                 kubeconfig, cache, "get", "svc", "lb", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"
@@ -97,7 +108,7 @@ def test_up_runs_apiserver_and_controllers_and_stops_cleanly(tmp_path: Path) -> 
 
         # A crashed controller-manager is restarted.
         os.kill(child_pids[0], signal.SIGKILL)
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             fresh = [p for p in _children(proc.pid) if p not in child_pids]
             if fresh:
@@ -109,10 +120,10 @@ def test_up_runs_apiserver_and_controllers_and_stops_cleanly(tmp_path: Path) -> 
         # Ctrl-C in a terminal: SIGINT to the whole group; a shutdown, not a crash to restart.
         os.killpg(proc.pid, signal.SIGINT)
         try:
-            rc = proc.wait(timeout=20)
+            rc = proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            rc = proc.wait()
+            os.killpg(proc.pid, signal.SIGKILL)
+            rc = proc.wait(10)
             pytest.fail("up did not stop on SIGINT")
         for pid in child_pids:
             try:

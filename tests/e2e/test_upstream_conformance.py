@@ -158,7 +158,7 @@ class Watcher:
         finally:
             self.events.put(None)
 
-    def next(self, timeout: float = 10.0) -> dict[str, Any]:
+    def next(self, timeout: float = LONG) -> dict[str, Any]:
         try:
             ev = self.events.get(timeout=timeout)
         except queue.Empty:
@@ -1154,13 +1154,13 @@ def test_should_mirror_a_custom_endpoints_resource_through_create_update_and_del
 
     # mirroring a new custom Endpoint
     core.create_namespaced_endpoints(ns, endpoints("10.1.2.3"))
-    eventually(lambda: mirrored("10.1.2.3", False), timeout=12)
+    eventually(lambda: mirrored("10.1.2.3", False), timeout=LONG)
     # mirroring an update to a custom Endpoint
     core.replace_namespaced_endpoints(name, ns, endpoints("10.2.3.4"))
-    eventually(lambda: mirrored("10.2.3.4", True), timeout=12)
+    eventually(lambda: mirrored("10.2.3.4", True), timeout=LONG)
     # mirroring deletion of a custom Endpoint
     core.delete_namespaced_endpoints(name, ns)
-    eventually(lambda: not disc.list_namespaced_endpoint_slice(ns, label_selector=sel).items, timeout=12)
+    eventually(lambda: not disc.list_namespaced_endpoint_slice(ns, label_selector=sel).items, timeout=LONG)
 
 
 # ============================================================================= common/node/lease.go
@@ -1978,9 +1978,9 @@ def test_watchers_should_receive_events_on_concurrent_watches_in_same_order(
     try:
         for _ in range(iterations):
             watchers.append(Watcher(core.list_namespaced_endpoints, ns, resource_version=resource_version))
-            resource_version = watchers[0].next(timeout=10)["object"].metadata.resource_version
+            resource_version = watchers[0].next(timeout=LONG)["object"].metadata.resource_version
             for wc in watchers[1:]:
-                got = wc.next(timeout=10)["object"].metadata.resource_version
+                got = wc.next(timeout=LONG)["object"].metadata.resource_version
                 assert got == resource_version, (
                     f"resource version mismatch, expected {resource_version} but got {got}"
                 )

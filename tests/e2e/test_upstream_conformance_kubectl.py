@@ -25,6 +25,7 @@ from kubernetes import client, config
 
 from tests.support.apiserver import ApiServer, start_apiserver
 from tests.support.kubectl import DISPATCHER, Kubectl, binary, make_kubectl
+from tests.support.proc import LineReader, kill_group
 
 pytestmark = [
     pytest.mark.kubectl,
@@ -366,8 +367,31 @@ def _start_proxy(server: ApiServer, tmp_path: Path, *args: str) -> subprocess.Po
         *args,
     ]
     return subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
+
+
+def _first_line(proc: subprocess.Popen[str], timeout: float = 60) -> str:
+    """kubectl proxy's "Starting to serve on ..." line (the first on its stdout; warnings it
+    logs to stderr may come before), waited for with a deadline."""
+    assert proc.stdout is not None
+    lines = LineReader(proc.stdout)
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = lines.next(timeout=max(deadline - time.monotonic(), 0.1))
+        except TimeoutError:
+            _stop(proc)
+            raise AssertionError(f"kubectl proxy did not start serving within {timeout}s: {seen}") from None
+        if not line or "Starting to serve on" in line:
+            return line or "".join(seen)
+        seen.append(line)
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
@@ -376,7 +400,7 @@ def _stop(proc: subprocess.Popen[str]) -> None:
         try:
             proc.wait(5)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            kill_group(proc)
             proc.wait(5)
 
 
@@ -404,11 +428,10 @@ def test_proxy_server_should_support_proxy_with_port_0(server: ApiServer, tmp_pa
     from kubectl's first line, /api/ through it lists at least one version."""
     proc = _start_proxy(server, tmp_path, "-p", "0", "--disable-filter")
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
+        line = _first_line(proc)
         match = re.search(r"Starting to serve on 127.0.0.1:(\d+)", line)
         assert match, line
-        with socket.create_connection(("127.0.0.1", int(match.group(1))), timeout=10) as sock:
+        with socket.create_connection(("127.0.0.1", int(match.group(1))), timeout=30) as sock:
             status, versions = _http_get(sock, "/api/")
         assert status == 200, versions
         assert len(versions["versions"]) >= 1  # type: ignore[arg-type]
@@ -421,10 +444,9 @@ def test_proxy_server_should_support_unix_socket(server: ApiServer, tmp_path: Pa
     path = tmp_path / "test"
     proc = _start_proxy(server, tmp_path, f"--unix-socket={path}")
     try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline()  # "Starting to serve on ..."
+        assert "Starting to serve on" in _first_line(proc)
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(10)
+            sock.settimeout(30)
             sock.connect(str(path))
             status, versions = _http_get(sock, "/api")
         assert status == 200, versions

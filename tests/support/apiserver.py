@@ -81,6 +81,10 @@ class ApiServer:
         if tok:
             headers["Authorization"] = f"Bearer {tok}"
         connector = aiohttp.TCPConnector(ssl=self.ssl_context())
+        # aiohttp's default gives a request 5 minutes (the suite's whole per-test budget): a
+        # server that stops answering fails the request sooner, with its own message.  A watch
+        # may stay open as long as the test likes, as long as something arrives every 2 min.
+        kwargs.setdefault("timeout", aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=120))
         return aiohttp.ClientSession(base_url=self.url, headers=headers, connector=connector, **kwargs)
 
     def _token(self, token: str | None) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def make_kubectl(
         check: bool = True,
         stdin: str | None = None,
         env: dict[str, str] | None = None,
-        timeout: float = 30,
+        timeout: float = 60,
     ) -> subprocess.CompletedProcess[str]:
         cmd = [exe, "--kubeconfig", str(kubeconfig or srv.kubeconfig), "--cache-dir", str(cache_dir)]
         if namespace:
@@ -67,3 +68,20 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text)
     return path
+
+
+def wait_for_watch(proc: subprocess.Popen[str], log: Path, timeout: float = 60) -> None:
+    """Wait until a kubectl started with `-v=6` and its stderr in `log` has opened a watch (its
+    round-tripper logs the `watch=true` request once the server answered it): from then on,
+    what the test changes reaches it.  A fixed sleep instead is a race on a loaded machine,
+    where kubectl alone can take seconds to start."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        if "watch=true" in text:
+            return
+        if proc.poll() is not None:
+            raise AssertionError(f"kubectl exited ({proc.returncode}) before it watched:\n{text[-3000:]}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"kubectl did not start watching within {timeout}s:\n{text[-3000:]}")
+        time.sleep(0.1)

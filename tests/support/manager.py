@@ -37,7 +37,7 @@ class ControllerManager:
 
 
 def start_controller_manager(
-    kubeconfig: Path | str, log: Path, *flags: str, timeout: float = 30.0
+    kubeconfig: Path | str, log: Path, *flags: str, timeout: float = 60.0
 ) -> ControllerManager:
     """Start it with `flags` and wait until it has started its controllers (after winning the
     lease when leader election is on); fails with its log if it exits or is not ready in time."""

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import signal
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
+from typing import IO, AnyStr
 
 
 def kill_group(proc: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
@@ -55,3 +58,54 @@ def run(
         if proc.poll() is None:
             proc.wait(5)
     return subprocess.CompletedProcess(list(argv), proc.returncode, out, err)
+
+
+class LineReader:
+    """The lines a child writes to one of its pipes, read by a daemon thread, so that a test
+    waits for the next one with a deadline (a bare `readline()` on a child that prints nothing
+    more, but does not exit either, waits forever).
+
+        proc = subprocess.Popen(argv, stdout=PIPE, start_new_session=True, ...)
+        lines = LineReader(proc.stdout)
+        first = lines.next(timeout=30)   # "" once the pipe is closed (the child exited)
+    """
+
+    def __init__(self, stream: IO[AnyStr]) -> None:
+        self._lines: queue.Queue[AnyStr | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _pump(self, stream: IO[AnyStr]) -> None:
+        try:
+            for line in stream:
+                self._lines.put(line)
+        except (OSError, ValueError):
+            pass  # closed under us
+        finally:
+            self._lines.put(None)
+
+    def next(self, timeout: float = 30) -> AnyStr | None:
+        """The next whole or last line; None once the stream has ended.  Raises TimeoutError
+        when nothing comes within `timeout` seconds."""
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"no output from the child within {timeout}s") from None
+        if line is None:
+            self._lines.put(None)  # stays ended
+        return line
+
+    def rest(self, timeout: float = 10) -> list[AnyStr]:
+        """Every line still to come until the stream ends (the child exited or was killed),
+        waiting at most `timeout` seconds for that end."""
+        self._thread.join(timeout)
+        out: list[AnyStr] = []
+        while True:
+            try:
+                line = self._lines.get_nowait()
+            except queue.Empty:
+                return out
+            if line is None:
+                self._lines.put(None)
+                return out
+            out.append(line)

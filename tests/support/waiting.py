@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 15.0) -> Any:
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 30.0) -> Any:
     """Await `check()` every 50 ms until it returns something truthy, and return that;
     fail with the last value after `timeout` seconds."""
     loop = asyncio.get_running_loop()

@@ -162,4 +162,4 @@ async def test_fake_clock_runs_due_timers_in_order_and_wakes_sleepers() -> None:
     await asyncio.sleep(0)
     assert not sleeper.done()
     clock.advance(5)
-    await asyncio.wait_for(sleeper, 1)
+    await asyncio.wait_for(sleeper, 10)

@@ -123,12 +123,12 @@ async def test_get_waits_and_shutdown_wakes_getters() -> None:
     await asyncio.sleep(0)
     assert not getter.done()
     q.add("a")
-    assert await asyncio.wait_for(getter, 1) == "a"
+    assert await asyncio.wait_for(getter, 10) == "a"
     waiting = asyncio.create_task(q.get())
     await asyncio.sleep(0)
     q.shutdown()
     with pytest.raises(ShutDownError):
-        await asyncio.wait_for(waiting, 1)
+        await asyncio.wait_for(waiting, 10)
     q.add("b")
     assert len(q) == 0, "no adds after shutdown"
 
