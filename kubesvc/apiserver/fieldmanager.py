@@ -669,9 +669,12 @@ def _remove_path(obj: Any, path: Path, schema: KindSchema, spath: str = "") -> b
 
 
 def _prune(merged: dict[str, Any], candidates: FieldSet, owned: FieldSet, schema: KindSchema) -> None:
-    """Remove fields the applier dropped that no one owns, keeping containers of owned fields."""
+    """Remove fields the applier dropped that no one owns.  A field (a struct field or map key)
+    that holds a field someone owns stays, as its container; an item of an associative or set
+    list is removed whole, whatever others own inside it (structured-merge-diff's prune: only
+    named fields count as members of what is owned below them)."""
     for path in sorted(candidates, key=len):
-        if any(o[: len(path)] == path and o != path for o in owned):
+        if path and path[-1][0] == "f" and any(o[: len(path)] == path and o != path for o in owned):
             continue
         _remove_path(merged, path, schema)
 

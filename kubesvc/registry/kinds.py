@@ -23,6 +23,7 @@ import copy
 from typing import Any
 
 from kubesvc.api import scheme
+from kubesvc.api.defaults import LABEL_METADATA_NAME
 from kubesvc.api.fields import FieldError
 from kubesvc.api.scheme import ResourceInfo
 from kubesvc.registry import admission
@@ -132,6 +133,16 @@ class NamespaceStrategy(Strategy):
             new.setdefault("spec", {})["finalizers"] = copy.deepcopy(old_spec["finalizers"])
         elif isinstance(new.get("spec"), dict):
             new["spec"].pop("finalizers", None)
+
+    def canonicalize(self, obj: Obj) -> None:
+        # upstream namespaceStrategy.Canonicalize: the name label, also for a name generated
+        # after defaulting ran (generateName)
+        super().canonicalize(obj)
+        meta = obj.setdefault("metadata", {})
+        labels = meta.get("labels")
+        if not isinstance(labels, dict):
+            labels = meta["labels"] = {}
+        labels[LABEL_METADATA_NAME] = meta.get("name", "")
 
     def status_strategy(self) -> Strategy | None:
         return NamespaceStatusStrategy(self)

@@ -4,9 +4,15 @@ Sources (kubernetes/kubernetes, test/integration/): service/service_test.go (the
 drops, Test_ServiceClusterIPSelector, Test_ServiceWatchUntil, Test_TransitionsForTrafficDistribution),
 network/services_test.go (TestServicesFinalizersRepairLoop),
 network/services_resourceversion_test.go (TestServiceListResourceVersionContract),
-apiserver/apply/status_test.go (TestApplyStatus) and apiserver/apply/reset_fields_test.go
-(TestApplyResetFields), with the etcd storage stubs of our kinds.  Each test names the case it
-ports.  Earlier ports live in test_upstream_{apiserver,apply,listwatch,fieldvalidation,controllers}.py.
+apiserver/apply/status_test.go (TestApplyStatus), apiserver/apply/reset_fields_test.go
+(TestApplyResetFields) with the etcd storage stubs of our kinds, apiserver/apply/apply_test.go
+(unsetting and transferring fields), apiserver/delete_with_result_test.go,
+apiserver/cve_2021_29923_test.go, servicecidr/allocator_test.go (TestServiceAlloc),
+endpoints/endpoints_test.go, endpointslice/endpointslice_test.go and
+endpointslicemirroring_test.go, namespace/ns_conditions_test.go (TestNamespaceLabels),
+events/events_test.go and garbagecollector/garbage_collector_test.go.  Each test names the case
+it ports; controllers run in this process over HTTP list+watch, as upstream's tests run them.
+Earlier ports live in test_upstream_{apiserver,apply,listwatch,fieldvalidation,controllers}.py.
 """
 
 from __future__ import annotations
