@@ -27,6 +27,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kubesvc.api.wireorder import VOLUME_SOURCES
+
 Obj = dict[str, Any]
 
 DEFAULT_CLIENT_IP_SERVICE_AFFINITY_SECONDS = 10800  # v1.DefaultClientIPServiceAffinitySeconds
@@ -279,39 +281,6 @@ def default_pod(pod: Obj) -> None:
         default_volume(volume)
 
 
-# Every volume source of core/v1 VolumeSource (a volume names at most one of them).
-VOLUME_SOURCES = (
-    "hostPath",
-    "emptyDir",
-    "gcePersistentDisk",
-    "awsElasticBlockStore",
-    "gitRepo",
-    "secret",
-    "nfs",
-    "iscsi",
-    "glusterfs",
-    "persistentVolumeClaim",
-    "rbd",
-    "flexVolume",
-    "cinder",
-    "cephfs",
-    "flocker",
-    "downwardAPI",
-    "fc",
-    "azureFile",
-    "configMap",
-    "vsphereVolume",
-    "quobyte",
-    "azureDisk",
-    "photonPersistentDisk",
-    "projected",
-    "portworxVolume",
-    "scaleIO",
-    "storageos",
-    "csi",
-    "ephemeral",
-    "image",
-)
 DEFAULT_VOLUME_MODE = 0o644  # 420: secret, configMap, downwardAPI and projected volumes
 DEFAULT_TOKEN_EXPIRATION_SECONDS = 3600
 

@@ -33,7 +33,8 @@ from typing import Any, Final, Union, get_args, get_origin
 _TYPE_META: Final = ("kind", "apiVersion")
 _TOP: Final = (*_TYPE_META, "metadata", "spec", "status")
 
-_VOLUME_SOURCES: Final = (
+# Every volume source of core/v1 VolumeSource, in Go order (a volume names at most one of them).
+VOLUME_SOURCES: Final = (
     "hostPath",
     "emptyDir",
     "gcePersistentDisk",
@@ -232,7 +233,7 @@ ORDER: Final[dict[str, tuple[str, ...]]] = {
         "resources",
         "hostnameOverride",
     ),
-    "Volume": ("name", *_VOLUME_SOURCES),
+    "Volume": ("name", *VOLUME_SOURCES),
     # the common volume sources (k8s.io/api core/v1 types.go)
     "HostPathVolumeSource": ("path", "type"),
     "EmptyDirVolumeSource": ("medium", "sizeLimit"),

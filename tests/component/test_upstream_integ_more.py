@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
+from tests.component.test_upstream_apiserver import new_namespace
 from tests.support.apiserver import ApiServer, start_apiserver
 from tests.support.waiting import eventually
 
@@ -36,7 +36,6 @@ JSON_PATCH = "application/json-patch+json"
 WAIT = 30.0  # generous: the machine may be busy
 
 Obj = dict[str, Any]
-_counter = itertools.count()
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +45,6 @@ def apiserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
         yield srv
     finally:
         srv.stop()
-
-
-def new_namespace(srv: ApiServer, prefix: str) -> str:
-    name = f"{prefix}-{next(_counter)}"
-    st, body, _ = srv.call("POST", "/api/v1/namespaces", {"metadata": {"name": name}})
-    assert st == 201, body
-    return name
 
 
 def ok(result: tuple[int, Any, dict[str, str]], *codes: int) -> Any:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kubernetes import client, config, watch
+from kubernetes import client, watch
 from kubernetes.client.rest import ApiException
 
 from tests.support.apiserver import ApiServer, start_apiserver
@@ -39,15 +39,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
         yield srv
     finally:
         srv.stop()
-
-
-@pytest.fixture(scope="module")
-def api(server: ApiServer) -> Iterator[client.ApiClient]:
-    api_client = config.new_client_from_config(config_file=str(server.kubeconfig))
-    try:
-        yield api_client
-    finally:
-        api_client.close()
 
 
 @pytest.fixture
