@@ -26,6 +26,7 @@ from kubesvc.api import scheme
 from kubesvc.api.defaults import LABEL_METADATA_NAME
 from kubesvc.api.fields import FieldError
 from kubesvc.api.scheme import ResourceInfo
+from kubesvc.api.validation.pod import pod_warnings_on_create
 from kubesvc.registry import admission
 from kubesvc.registry.strategy import Obj, StatusStrategy, Strategy
 
@@ -84,6 +85,11 @@ class PodStrategy(Strategy):
     def prepare_for_create(self, obj: Obj) -> None:
         super().prepare_for_create(obj)
         obj["status"] = {"phase": "Pending", "qosClass": _qos_class(obj)}
+
+    def warnings_on_create(self, obj: Obj) -> list[str]:
+        # upstream podStrategy.WarningsOnCreate; its WarningsOnUpdate returns none ("humans don't
+        # typically interact directly with pods"), and so does the inherited one here
+        return pod_warnings_on_create(obj)
 
     def graceful_delete_seconds(self, obj: Obj, requested: int | None) -> int | None:
         """Upstream pod `CheckGracefulDelete`: the requested period, else the pod's

@@ -8,18 +8,23 @@ update rules (the "pod updates may not change fields other than ..." Forbidden e
 containers may not be added or removed, activeDeadlineSeconds, tolerations additions only);
 status updates (conditions, nodeName, podIPs, hostIPs, terminated-container transitions).
 Volumes, security contexts, affinity and resources are not checked.
+Warnings (never errors): `pod_warnings` (upstream `GetWarningsForPod`) and
+`pod_warnings_on_create` (the pod strategy's `WarningsOnCreate`).
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from kubesvc.api import quantity
 from kubesvc.api.fields import (
     ErrorList,
     FieldPath,
+    _go_quote,
     duplicate,
     forbidden,
     invalid,
@@ -35,6 +40,7 @@ from kubesvc.api.validation.meta import (
 )
 from kubesvc.api.validation.names import (
     inclusive_range_error,
+    is_dns1123_label,
     is_http_header_name,
     is_relaxed_env_var_name,
     is_valid_label_value,
@@ -725,3 +731,418 @@ def validate_pod_status_update(new: Obj, old: Obj) -> ErrorList:
             _validate_ip_list(_pod_ips(new_status, "hostIPs", "hostIP"), host_ips, sp.child("hostIPs"))
         )
     return errs
+
+
+# ---------------------------------------------------------------------------------------------
+# warnings (pkg/api/pod/warnings.go `GetWarningsForPod` and the pod strategy's WarningsOnCreate;
+# returned to the client as `Warning:` headers, they never fail a request)
+
+# pkg/api/node `deprecatedNodeLabels`
+DEPRECATED_NODE_LABELS: Final = {
+    "beta.kubernetes.io/arch": 'deprecated since v1.14; use "kubernetes.io/arch" instead',
+    "beta.kubernetes.io/os": 'deprecated since v1.14; use "kubernetes.io/os" instead',
+    "failure-domain.beta.kubernetes.io/region": 'deprecated since v1.17; use "topology.kubernetes.io/region" instead',
+    "failure-domain.beta.kubernetes.io/zone": 'deprecated since v1.17; use "topology.kubernetes.io/zone" instead',
+    "beta.kubernetes.io/instance-type": 'deprecated since v1.17; use "node.kubernetes.io/instance-type" instead',
+    "app.kubernetes.io/created-by": "deprecated since v1.9",
+    "scheduler.alpha.kubernetes.io/preferAvoidPods": "deprecated since v1.22; use Taints and Tolerations instead",
+    "node-role.kubernetes.io/master": 'use "node-role.kubernetes.io/control-plane" instead',
+}
+# annotation -> message, in upstream's order
+DEPRECATED_POD_ANNOTATIONS: Final = (
+    (
+        "scheduler.alpha.kubernetes.io/critical-pod",
+        'non-functional in v1.16+; use the "priorityClassName" field instead',
+    ),
+    ("security.alpha.kubernetes.io/sysctls", 'non-functional in v1.11+; use the "sysctls" field instead'),
+    (
+        "security.alpha.kubernetes.io/unsafe-sysctls",
+        'non-functional in v1.11+; use the "sysctls" field instead',
+    ),
+)
+SECCOMP_POD_ANNOTATION: Final = "seccomp.security.alpha.kubernetes.io/pod"
+SECCOMP_CONTAINER_ANNOTATION_PREFIX: Final = "container.seccomp.security.alpha.kubernetes.io/"
+_SECCOMP_MSG: Final = 'non-functional in v1.27+; use the "seccompProfile" field instead'
+# removed in-tree volume plugins: field -> message, in upstream's order
+DEPRECATED_VOLUME_PLUGINS: Final = (
+    ("photonPersistentDisk", "deprecated in v1.11, non-functional in v1.16+"),
+    ("gitRepo", "deprecated in v1.11"),
+    ("scaleIO", "deprecated in v1.16, non-functional in v1.22+"),
+    ("flocker", "deprecated in v1.22, non-functional in v1.25+"),
+    ("storageOS", "deprecated in v1.22, non-functional in v1.25+"),
+    ("quobyte", "deprecated in v1.22, non-functional in v1.25+"),
+    ("glusterfs", "deprecated in v1.25, non-functional in v1.26+"),
+    ("ephemeral", ""),  # no message: its claim template's storage size is checked instead
+    ("cephfs", "deprecated in v1.28, non-functional in v1.31+"),
+    ("rbd", "deprecated in v1.28, non-functional in v1.31+"),
+)
+_NULL_SELECTOR_MSG: Final = "a null labelSelector results in matching no pod"
+
+
+def pod_warnings_on_create(pod: Obj) -> list[str]:
+    """The pod strategy's `WarningsOnCreate`: a name that is not a DNS label, then
+    `pod_warnings`.  (Upstream's `WarningsOnUpdate` for pods returns nothing.)"""
+    warnings: list[str] = []
+    name = as_str(as_map(pod.get("metadata")).get("name"))
+    msgs = is_dns1123_label(name)
+    if msgs:
+        warnings.append(
+            "metadata.name: this is used in the Pod's hostname, which can result in surprising "
+            f"behavior; a DNS label is recommended: [{' '.join(msgs)}]"
+        )
+    warnings.extend(pod_warnings(pod, None))
+    return warnings
+
+
+def _visit_containers(spec: Obj) -> list[tuple[Obj, FieldPath]]:
+    """`pods.VisitContainersWithPath`: init containers, containers, then ephemeral containers."""
+    out: list[tuple[Obj, FieldPath]] = []
+    for kind in ("initContainers", "containers", "ephemeralContainers"):
+        for i, c in enumerate(as_seq(spec.get(kind))):
+            out.append((as_map(c), path("spec", kind).index(i)))
+    return out
+
+
+def _fractional_bytes(raw: Any) -> str | None:
+    """The canonical quantity when it is not a whole number of bytes (`MilliValue() % 1000`),
+    else None.  A value that is no quantity is left to validation."""
+    if raw is None:
+        return None
+    try:
+        text = quantity.canonical(raw)
+        amount, _ = quantity.parse(text)
+    except (quantity.QuantityError, ValueError, TypeError):
+        return None
+    milli = amount * 1000
+    rounded = math.ceil(milli) if milli >= 0 else math.floor(milli)  # rounds away from zero
+    return text if rounded % 1000 != 0 else None
+
+
+def _fractional_warning(fld: FieldPath, raw: Any) -> list[str]:
+    text = _fractional_bytes(raw)
+    if text is None:
+        return []
+    return [f"{fld}: fractional byte value {_go_quote(text)} is invalid, must be an integer"]
+
+
+def _node_selector_term_warnings(term: Obj, fld: FieldPath) -> list[str]:
+    warnings: list[str] = []
+    for i, expr in enumerate(as_seq(term.get("matchExpressions"))):
+        key = as_str(as_map(expr).get("key"))
+        msg = DEPRECATED_NODE_LABELS.get(key)
+        if msg is not None:
+            warnings.append(f"{fld.child('matchExpressions').index(i).child('key')}: {key} is {msg}")
+    return warnings
+
+
+def _go_port(port: Obj) -> str:
+    """A ContainerPort as Go's `%+v` prints upstream's internal struct."""
+    return (
+        f"{{Name:{as_str(port.get('name'))} HostPort:{as_int(port.get('hostPort'))} "
+        f"ContainerPort:{as_int(port.get('containerPort'))} Protocol:{as_str(port.get('protocol'))} "
+        f"HostIP:{as_str(port.get('hostIP'))}}}"
+    )
+
+
+def _path_label(p: str, source: str) -> str:
+    return f"{_go_quote(p)} ({source})" if source else _go_quote(p)
+
+
+def _overlaps(haystack: list[tuple[str, str]], needle: tuple[str, str]) -> list[tuple[str, str]]:
+    """Upstream `checkForOverlap`: earlier paths equal to, inside or above `needle`."""
+    if not needle[0]:
+        return []
+    found = []
+    for item in haystack:
+        if not item[0]:
+            continue
+        if (
+            item == needle
+            or (item[0] + "/").startswith(needle[0] + "/")
+            or (needle[0] + "/").startswith(item[0] + "/")
+        ):
+            found.append(item)
+    return found
+
+
+def _collisions(paths: list[tuple[str, str]], seen: list[tuple[str, str]]) -> list[str]:
+    out: list[str] = []
+    for p, source in paths:
+        needle = (p.rstrip("/"), source)
+        out.extend(f"{_path_label(*needle)} with {_path_label(*other)}" for other in _overlaps(seen, needle))
+        seen.append(needle)
+    return out
+
+
+def _item_paths(items: Any, source: str) -> list[tuple[str, str]]:
+    return [(as_str(as_map(it).get("path")), source) for it in as_seq(items)]
+
+
+def _overlapping_path_warnings(volumes: Sequence[Any]) -> list[str]:
+    """Upstream `warningsForOverlappingVirtualPaths`."""
+    warnings: list[str] = []
+    for raw in volumes:
+        vol = as_map(raw)
+        name = _go_quote(as_str(vol.get("name")))
+        cm = vol.get("configMap")
+        if isinstance(cm, Mapping) and cm.get("items") is not None:
+            desc = f"ConfigMap {_go_quote(as_str(cm.get('name')))}"
+            for body in _collisions(_item_paths(cm.get("items"), ""), []):
+                warnings.append(f"volume {name} ({desc}): overlapping paths: {body}")
+        secret = vol.get("secret")
+        if isinstance(secret, Mapping) and secret.get("items") is not None:
+            desc = f"Secret {_go_quote(as_str(secret.get('secretName')))}"
+            for body in _collisions(_item_paths(secret.get("items"), ""), []):
+                warnings.append(f"volume {name} ({desc}): overlapping paths: {body}")
+        downward = vol.get("downwardAPI")
+        if isinstance(downward, Mapping) and downward.get("items") is not None:
+            for body in _collisions(_item_paths(downward.get("items"), ""), []):
+                warnings.append(f"volume {name} (DownwardAPI): overlapping paths: {body}")
+        projected = vol.get("projected")
+        if not isinstance(projected, Mapping):
+            continue
+        seen: list[tuple[str, str]] = []
+        # upstream keeps the previous source's paths when a source has none of its own
+        source_paths: list[tuple[str, str]] = []
+        for src_raw in as_seq(projected.get("sources")):
+            src = as_map(src_raw)
+            if not any(v is not None for v in src.values()):
+                warnings.append(f"volume {name} (Projected) has no sources provided")
+                continue
+            cm, sec, dapi = (
+                as_map(src.get("configMap")),
+                as_map(src.get("secret")),
+                as_map(src.get("downwardAPI")),
+            )
+            sat, ctb = src.get("serviceAccountToken"), src.get("clusterTrustBundle")
+            if cm and cm.get("items") is not None:
+                source_paths = _item_paths(cm.get("items"), f"ConfigMap {_go_quote(as_str(cm.get('name')))}")
+            elif sec and sec.get("items") is not None:
+                source_paths = _item_paths(sec.get("items"), f"Secret {_go_quote(as_str(sec.get('name')))}")
+            elif dapi and dapi.get("items") is not None:
+                source_paths = _item_paths(dapi.get("items"), "DownwardAPI")
+            elif isinstance(sat, Mapping):
+                source_paths = [(as_str(sat.get("path")), "ServiceAccountToken")]
+            elif isinstance(ctb, Mapping):
+                bundle = ctb.get("name") if ctb.get("name") is not None else ctb.get("signerName")
+                source_paths = [(as_str(ctb.get("path")), f"ClusterTrustBundle {_go_quote(as_str(bundle))}")]
+            for body in _collisions(source_paths, seen):
+                warnings.append(f"volume {name} (Projected): overlapping paths: {body}")
+    return warnings
+
+
+def _affinity_term_warnings(terms: Any, fld: FieldPath, weighted: bool) -> list[str]:
+    warnings: list[str] = []
+    for i, raw in enumerate(as_seq(terms)):
+        term = as_map(raw)
+        if weighted:
+            if as_map(term.get("podAffinityTerm")).get("labelSelector") is None:
+                warnings.append(
+                    f"{fld.index(i).child('podAffinityTerm', 'labelSelector')}: {_NULL_SELECTOR_MSG}"
+                )
+        elif term.get("labelSelector") is None:
+            warnings.append(f"{fld.index(i).child('labelSelector')}: {_NULL_SELECTOR_MSG}")
+    return warnings
+
+
+def pod_warnings(new: Obj, old: Obj | None = None) -> list[str]:
+    """pkg/api/pod `GetWarningsForPod`: deprecated node labels, annotations and volume plugins,
+    overlapping volume paths, duplicate host aliases, pull secrets, env vars, ports and port
+    names, fractional byte quantities, a negative grace period, null pod label selectors.
+    `old` is accepted as upstream's is; none of these warnings depends on it."""
+    meta = as_map(new.get("metadata"))
+    annotations = as_map(meta.get("annotations"))
+    spec = as_map(new.get("spec"))
+    sp = path("spec")
+    warnings: list[str] = []
+
+    # deprecated node labels in selectors, node affinity and topology spread constraints
+    for key in as_map(spec.get("nodeSelector")):
+        msg = DEPRECATED_NODE_LABELS.get(key)
+        if msg is not None:
+            warnings.append(f"{sp.child('nodeSelector').key(key)}: {msg}")
+    affinity = as_map(spec.get("affinity"))
+    node_affinity = affinity.get("nodeAffinity")
+    if isinstance(node_affinity, Mapping):
+        required = node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
+        if isinstance(required, Mapping):
+            terms_fld = sp.child(
+                "affinity",
+                "nodeAffinity",
+                "requiredDuringSchedulingIgnoredDuringExecution",
+                "nodeSelectorTerms",
+            )
+            for i, term in enumerate(as_seq(required.get("nodeSelectorTerms"))):
+                warnings.extend(_node_selector_term_warnings(as_map(term), terms_fld.index(i)))
+        preferred_fld = sp.child(
+            "affinity", "nodeAffinity", "preferredDuringSchedulingIgnoredDuringExecution"
+        )
+        for i, pref in enumerate(
+            as_seq(node_affinity.get("preferredDuringSchedulingIgnoredDuringExecution"))
+        ):
+            warnings.extend(
+                _node_selector_term_warnings(
+                    as_map(as_map(pref).get("preference")), preferred_fld.index(i).child("preference")
+                )
+            )
+    for i, raw in enumerate(as_seq(spec.get("topologySpreadConstraints"))):
+        tsc = as_map(raw)
+        fld = sp.child("topologySpreadConstraints").index(i)
+        key = as_str(tsc.get("topologyKey"))
+        msg = DEPRECATED_NODE_LABELS.get(key)
+        if msg is not None:
+            warnings.append(f"{fld.child('topologyKey')}: {key} is {msg}")
+        if tsc.get("labelSelector") is None:
+            warnings.append(f"{fld.child('labelSelector')}: {_NULL_SELECTOR_MSG}")
+
+    # deprecated annotations
+    ann_fld = path("metadata", "annotations")
+    for key, msg in DEPRECATED_POD_ANNOTATIONS:
+        if key in annotations:
+            warnings.append(f"{ann_fld.key(key)}: {msg}")
+
+    # deprecated and removed volume plugins
+    volumes = as_seq(spec.get("volumes"))
+    for i, raw in enumerate(volumes):
+        vol = as_map(raw)
+        vol_fld = sp.child("volumes").index(i)
+        for plugin, msg in DEPRECATED_VOLUME_PLUGINS:
+            source = vol.get(plugin)
+            if source is None:
+                continue
+            if plugin == "ephemeral":
+                template = as_map(source).get("volumeClaimTemplate")
+                if isinstance(template, Mapping):
+                    claim_fld = vol_fld.child("ephemeral", "volumeClaimTemplate", "spec", "resources")
+                    resources = as_map(as_map(template.get("spec")).get("resources"))
+                    for kind in ("requests", "limits"):
+                        storage = as_map(resources.get(kind)).get("storage")
+                        warnings.extend(_fractional_warning(claim_fld.child(kind).key("storage"), storage))
+                continue
+            warnings.append(f"{vol_fld.child(plugin)}: {msg}")
+    warnings.extend(_overlapping_path_warnings(volumes))
+
+    # duplicate hostAliases and imagePullSecrets, pull secrets without a name
+    seen_ips: set[str] = set()
+    for i, raw in enumerate(as_seq(spec.get("hostAliases"))):
+        ip = as_str(as_map(raw).get("ip"))
+        if ip in seen_ips:
+            warnings.append(f"{sp.child('hostAliases').index(i).child('ip')}: duplicate ip {_go_quote(ip)}")
+        seen_ips.add(ip)
+    pull_secrets = [as_str(as_map(raw).get("name")) for raw in as_seq(spec.get("imagePullSecrets"))]
+    seen_names: set[str] = set()
+    for i, name in enumerate(pull_secrets):
+        if name in seen_names:
+            warnings.append(
+                f"{sp.child('imagePullSecrets').index(i).child('name')}: duplicate name {_go_quote(name)}"
+            )
+        seen_names.add(name)
+    for i, name in enumerate(pull_secrets):
+        if not name:
+            warnings.append(
+                f"{sp.child('imagePullSecrets').index(i).child('name')}: invalid empty name {_go_quote(name)}"
+            )
+
+    # fractional byte quantities
+    overhead = as_map(spec.get("overhead"))
+    for res in ("memory", "ephemeral-storage"):
+        warnings.extend(_fractional_warning(sp.child("overhead").key(res), overhead.get(res)))
+
+    # seccomp annotations without the field
+    pod_seccomp = as_map(spec.get("securityContext")).get("seccompProfile")
+    if pod_seccomp is None and SECCOMP_POD_ANNOTATION in annotations:
+        warnings.append(f"{ann_fld.key(SECCOMP_POD_ANNOTATION)}: {_SECCOMP_MSG}")
+
+    containers = _visit_containers(spec)
+    for c, c_fld in containers:
+        if as_map(c.get("securityContext")).get("seccompProfile") is None:
+            key = SECCOMP_CONTAINER_ANNOTATION_PREFIX + as_str(c.get("name"))
+            if key in annotations:
+                warnings.append(f"{ann_fld.key(key)}: {_SECCOMP_MSG}")
+        resources = as_map(c.get("resources"))
+        limits, requests = as_map(resources.get("limits")), as_map(resources.get("requests"))
+        for res in ("memory", "ephemeral-storage"):
+            warnings.extend(_fractional_warning(c_fld.child("resources", "limits").key(res), limits.get(res)))
+            warnings.extend(
+                _fractional_warning(c_fld.child("resources", "requests").key(res), requests.get(res))
+            )
+        # an env var defined again hides the first (apply may drop one of them)
+        env_names: set[str] = set()
+        for i, raw in enumerate(as_seq(c.get("env"))):
+            var = as_map(raw)
+            name = as_str(var.get("name"))
+            if name not in env_names:
+                env_names.add(name)
+                continue
+            ref = f"$({name})"
+            value = as_str(var.get("value"))
+            if var.get("valueFrom") is not None or value == ref or ref not in value:
+                warnings.append(
+                    f"{c_fld.child('env').index(i)}: hides previous definition of {_go_quote(name)}, "
+                    "which may be dropped when using apply"
+                )
+
+    # the same container port (and protocol) declared twice, across all containers
+    by_port: dict[tuple[int, str], list[tuple[FieldPath, Obj]]] = {}
+    for c, c_fld in containers:
+        for i, raw in enumerate(as_seq(c.get("ports"))):
+            port = as_map(raw)
+            fld = c_fld.child("ports").index(i)
+            host_ip, host_port = as_str(port.get("hostIP")), as_int(port.get("hostPort"))
+            if host_ip and host_port == 0:
+                warnings.append(f"{fld}: hostIP set without hostPort: {_go_port(port)}")
+            others = by_port.setdefault((as_int(port.get("containerPort")), as_str(port.get("protocol"))), [])
+            for other_fld, other in others:
+                other_ip, other_port = as_str(other.get("hostIP")), as_int(other.get("hostPort"))
+                if host_ip == other_ip and host_port == other_port:
+                    warnings.append(f"{fld}: duplicate port definition with {other_fld}")
+                elif host_port == 0 or other_port == 0:
+                    warnings.append(f"{fld}: overlapping port definition with {other_fld}")
+                elif host_port == other_port and (not host_ip) != (not other_ip):
+                    warnings.append(f"{fld}: dangerously ambiguous port definition with {other_fld}")
+            others.append((fld, port))
+
+    # the same port name in two containers: services and probes use the first
+    port_names: dict[str, FieldPath] = {}
+    for c, c_fld in containers:
+        for i, raw in enumerate(as_seq(c.get("ports"))):
+            name = as_str(as_map(raw).get("name"))
+            if not name:
+                continue
+            fld = c_fld.child("ports").index(i)
+            first = port_names.get(name)
+            if first is None:
+                port_names[name] = fld
+            else:
+                warnings.append(
+                    f"{fld}: duplicate port name {_go_quote(name)} with {first}, services and probes "
+                    f"that select ports by name will use {first}"
+                )
+
+    grace = spec.get("terminationGracePeriodSeconds")
+    if isinstance(grace, int) and not isinstance(grace, bool) and grace < 0:
+        warnings.append(
+            f"{sp.child('terminationGracePeriodSeconds')}: must be >= 0; negative values are invalid "
+            "and will be treated as 1"
+        )
+
+    for kind in ("podAffinity", "podAntiAffinity"):
+        aff = affinity.get(kind)
+        if not isinstance(aff, Mapping):
+            continue
+        fld = sp.child("affinity", kind)
+        warnings.extend(
+            _affinity_term_warnings(
+                aff.get("requiredDuringSchedulingIgnoredDuringExecution"),
+                fld.child("requiredDuringSchedulingIgnoredDuringExecution"),
+                weighted=False,
+            )
+        )
+        warnings.extend(
+            _affinity_term_warnings(
+                aff.get("preferredDuringSchedulingIgnoredDuringExecution"),
+                fld.child("preferredDuringSchedulingIgnoredDuringExecution"),
+                weighted=True,
+            )
+        )
+    return warnings
