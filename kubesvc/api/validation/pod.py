@@ -776,6 +776,8 @@ DEPRECATED_VOLUME_PLUGINS: Final = (
     ("cephfs", "deprecated in v1.28, non-functional in v1.31+"),
     ("rbd", "deprecated in v1.28, non-functional in v1.31+"),
 )
+# the JSON key of a volume source whose Go field name (used in the warning's path) differs
+_VOLUME_JSON_KEY: Final = {"storageOS": "storageos"}
 _NULL_SELECTOR_MSG: Final = "a null labelSelector results in matching no pod"
 
 
@@ -1007,7 +1009,7 @@ def pod_warnings(new: Obj, old: Obj | None = None) -> list[str]:
         vol = as_map(raw)
         vol_fld = sp.child("volumes").index(i)
         for plugin, msg in DEPRECATED_VOLUME_PLUGINS:
-            source = vol.get(plugin)
+            source = vol.get(_VOLUME_JSON_KEY.get(plugin, plugin))
             if source is None:
                 continue
             if plugin == "ephemeral":

@@ -67,7 +67,12 @@ DUP_ENV_B = [
 CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("empty", {}, []),
     *[
-        (plugin, spec(volumes=[vol("s", **{plugin: {}})]), [f"spec.volumes[0].{plugin}: {msg}"])
+        # (the warning names the Go field; the Pod's JSON key for storageOS is "storageos")
+        (
+            plugin,
+            spec(volumes=[vol("s", **{"storageos" if plugin == "storageOS" else plugin: {}})]),
+            [f"spec.volumes[0].{plugin}: {msg}"],
+        )
         for plugin, msg in [
             ("photonPersistentDisk", "deprecated in v1.11, non-functional in v1.16+"),
             ("gitRepo", "deprecated in v1.11"),
