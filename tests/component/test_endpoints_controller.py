@@ -15,6 +15,7 @@ from kubesvc.client.errors import NotFoundError
 from kubesvc.client.informer import InformerFactory
 from kubesvc.client.rest import RestClient
 from kubesvc.controllers.endpoints.controller import EndpointsController
+from tests.support.controllers import running
 from tests.support.waiting import eventually as wait_until
 
 Obj = dict[str, Any]
@@ -37,15 +38,8 @@ async def ns(client: RestClient) -> str:
 async def controller(client: RestClient) -> AsyncIterator[EndpointsController]:
     factory = InformerFactory(client)
     ctrl = EndpointsController.from_factory(client, factory)
-    factory.start()
-    task = asyncio.create_task(ctrl.run())
-    try:
+    async with running(factory, ctrl):
         yield ctrl
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await ctrl.recorder.drain()
-        await factory.stop()
 
 
 def service(name: str, **spec: Any) -> Obj:

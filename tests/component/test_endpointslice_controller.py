@@ -14,6 +14,7 @@ from kubesvc.api.scheme import ENDPOINT_SLICES, EVENTS_V1, NAMESPACES, NODES, PO
 from kubesvc.client.informer import InformerFactory
 from kubesvc.client.rest import RestClient
 from kubesvc.controllers.endpointslice.controller import SLICE_CHANGES, EndpointSliceController
+from tests.support.controllers import running
 from tests.support.waiting import eventually
 
 Obj = dict[str, Any]
@@ -50,15 +51,8 @@ async def ns(client: RestClient) -> str:
 async def controller(client: RestClient, **kw: Any) -> AsyncIterator[EndpointSliceController]:
     factory = InformerFactory(client)
     ctrl = EndpointSliceController.from_factory(client, factory, **kw)
-    factory.start()
-    task = asyncio.create_task(ctrl.run())
-    try:
+    async with running(factory, ctrl):
         yield ctrl
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await ctrl.recorder.drain()
-        await factory.stop()
 
 
 def service(name: str, *, ports: list[Obj] | None = None, **spec: Any) -> Obj:

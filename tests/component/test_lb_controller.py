@@ -16,6 +16,7 @@ from kubesvc.client.informer import InformerFactory
 from kubesvc.client.rest import RestClient
 from kubesvc.controllers.loadbalancer.controller import LoadBalancerController
 from kubesvc.controllers.loadbalancer.pool import IPPool
+from tests.support.controllers import running
 from tests.support.proc import run as proc_run
 
 Obj = dict[str, Any]
@@ -38,15 +39,8 @@ async def lb_controller(client: RestClient, pool: str) -> AsyncIterator[LoadBala
     ctrl = LoadBalancerController(
         client, IPPool.from_spec(pool), services=factory.informer(SERVICES, namespace=NS)
     )
-    factory.start()
-    task = asyncio.create_task(ctrl.run())
-    try:
+    async with running(factory, ctrl):
         yield ctrl
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await ctrl.recorder.drain()
-        await factory.stop()
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 30.0) -> Any:

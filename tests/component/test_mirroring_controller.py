@@ -15,6 +15,7 @@ from kubesvc.client.informer import InformerFactory
 from kubesvc.client.rest import RestClient
 from kubesvc.controllers.gc import GarbageCollector
 from kubesvc.controllers.mirroring.controller import MirroringController
+from tests.support.controllers import running
 from tests.support.waiting import eventually as wait_until
 
 Obj = dict[str, Any]
@@ -38,16 +39,8 @@ async def controllers(client: RestClient, ns: str, **kw: Any) -> AsyncIterator[M
     slices = factory.informer(ENDPOINT_SLICES, namespace=ns)
     mirroring = MirroringController(client, endpoints=endpoints, slices=slices, services=services, **kw)
     gc = GarbageCollector(client, services=services, endpoints=endpoints, slices=slices)
-    factory.start()
-    tasks = [asyncio.create_task(mirroring.run()), asyncio.create_task(gc.run())]
-    try:
+    async with running(factory, mirroring, gc):
         yield mirroring
-    finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await mirroring.recorder.drain()
-        await factory.stop()
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 30.0) -> Any:

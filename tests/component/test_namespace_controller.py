@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 from collections.abc import AsyncIterator
@@ -13,6 +12,7 @@ from kubesvc.client.errors import NotFoundError
 from kubesvc.client.informer import InformerFactory
 from kubesvc.client.rest import RestClient
 from kubesvc.controllers.namespace.controller import NamespaceController
+from tests.support.controllers import running
 from tests.support.waiting import eventually
 
 Obj = dict[str, Any]
@@ -23,14 +23,8 @@ _seq = itertools.count()
 async def namespace_controller(client: RestClient) -> AsyncIterator[NamespaceController]:
     factory = InformerFactory(client)
     ctrl = NamespaceController(client, namespaces=factory.informer(NAMESPACES))
-    factory.start()
-    task = asyncio.create_task(ctrl.run())
-    try:
+    async with running(factory, ctrl):
         yield ctrl
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await factory.stop()
 
 
 async def make_namespace(client: RestClient) -> str:

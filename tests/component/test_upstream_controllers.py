@@ -24,6 +24,7 @@ from kubesvc.client.informer import InformerFactory
 from kubesvc.client.rest import RestClient
 from kubesvc.controllers.endpoints.controller import EndpointsController
 from kubesvc.controllers.endpointslice.controller import EndpointSliceController
+from tests.support.controllers import running
 from tests.support.waiting import eventually
 
 Obj = dict[str, Any]
@@ -62,17 +63,8 @@ async def controllers(client: RestClient) -> AsyncIterator[None]:
     factory = InformerFactory(client)
     slices = EndpointSliceController.from_factory(client, factory)
     endpoints = EndpointsController.from_factory(client, factory)
-    factory.start()
-    tasks = [asyncio.create_task(slices.run()), asyncio.create_task(endpoints.run())]
-    try:
+    async with running(factory, slices, endpoints):
         yield None
-    finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await slices.recorder.drain()
-        await endpoints.recorder.drain()
-        await factory.stop()
 
 
 def service(name: str, *, labels: Obj | None = None, **spec: Any) -> Obj:

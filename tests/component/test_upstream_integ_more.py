@@ -27,6 +27,7 @@ import pytest
 
 from tests.component.test_upstream_apiserver import new_namespace
 from tests.support.apiserver import ApiServer, start_apiserver
+from tests.support.controllers import running
 from tests.support.waiting import eventually
 
 APPLY = "application/apply-patch+yaml"
@@ -802,15 +803,10 @@ async def slice_controller(apiserver: ApiServer) -> AsyncIterator[Any]:
     client = RestClient.from_kubeconfig(str(apiserver.kubeconfig))
     factory = InformerFactory(client)
     controller = EndpointSliceController.from_factory(client, factory)
-    factory.start()
-    task = asyncio.create_task(controller.run())
     try:
-        yield controller
+        async with running(factory, controller):
+            yield controller
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await controller.recorder.drain()
-        await factory.stop()
         await client.close()
 
 
@@ -1040,15 +1036,10 @@ async def endpoints_controller(apiserver: ApiServer) -> AsyncIterator[Any]:
     client = RestClient.from_kubeconfig(str(apiserver.kubeconfig))
     factory = InformerFactory(client)
     controller = EndpointsController.from_factory(client, factory, workers=1)
-    factory.start()
-    task = asyncio.create_task(controller.run())
     try:
-        yield controller
+        async with running(factory, controller):
+            yield controller
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await controller.recorder.drain()
-        await factory.stop()
         await client.close()
 
 
@@ -1246,17 +1237,10 @@ async def both_controllers(apiserver: ApiServer) -> AsyncIterator[None]:
     factory = InformerFactory(client)
     slices = EndpointSliceController.from_factory(client, factory, workers=1)
     endpoints = EndpointsController.from_factory(client, factory, workers=1)
-    factory.start()
-    tasks = [asyncio.create_task(slices.run()), asyncio.create_task(endpoints.run())]
     try:
-        yield None
+        async with running(factory, slices, endpoints):
+            yield None
     finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await slices.recorder.drain()
-        await endpoints.recorder.drain()
-        await factory.stop()
         await client.close()
 
 
@@ -1339,7 +1323,7 @@ async def test_endpoints_headless_label(
 
 
 @contextlib.asynccontextmanager
-async def running(srv: ApiServer, *names: str) -> AsyncIterator[None]:
+async def manager_controllers(srv: ApiServer, *names: str) -> AsyncIterator[None]:
     """The named controllers of the controller-manager, in this process, sharing informers."""
     from kubesvc.client.informer import InformerFactory
     from kubesvc.client.rest import RestClient
@@ -1348,19 +1332,10 @@ async def running(srv: ApiServer, *names: str) -> AsyncIterator[None]:
     client = RestClient.from_kubeconfig(str(srv.kubeconfig))
     factory = InformerFactory(client)
     built = build_controllers(client, factory, ManagerOptions(kubeconfig=str(srv.kubeconfig)), names)
-    factory.start()
-    tasks = [asyncio.create_task(c.run()) for c in built]
     try:
-        yield None
+        async with running(factory, *built):
+            yield None
     finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for c in built:
-            recorder = getattr(c, "recorder", None)
-            if recorder is not None:
-                await recorder.drain()
-        await factory.stop()
         await client.close()
 
 
@@ -1443,7 +1418,7 @@ async def test_endpoint_slice_mirroring(apiserver: ApiServer) -> None:
     """TestEndpointSliceMirroring: who makes a Service's EndpointSlices (the EndpointSlice
     controller for a selector, the mirroring controller for a selectorless Service's own
     Endpoints, one slice per distinct subset), and none for Endpoints without a Service."""
-    async with running(
+    async with manager_controllers(
         apiserver, "endpoints-controller", "endpointslice-controller", "endpointslice-mirroring-controller"
     ):
         for name, service, endpoints, want, managed_by in MIRROR_CASES:
@@ -1476,7 +1451,7 @@ async def test_endpoint_slice_mirroring_updates(apiserver: ApiServer, tweak: str
     """TestEndpointSliceMirroringUpdates: an update of a selectorless Service's Endpoints is
     mirrored: addresses, labels, and annotations but the last-change-trigger-time."""
     ns = new_namespace(apiserver, "test-endpointslice-mirroring")
-    async with running(apiserver, "endpointslice-mirroring-controller"):
+    async with manager_controllers(apiserver, "endpointslice-mirroring-controller"):
         ok(apiserver.call("POST", f"/api/v1/namespaces/{ns}/services", MIRROR_CASES[1][1]))
         ep = ok(
             apiserver.call(
@@ -1588,7 +1563,7 @@ async def test_garbage_collector_cases(apiserver: ApiServer) -> None:
     def gone(path: str) -> Any:
         return lambda: asyncio.sleep(0, not exists(apiserver, path))
 
-    async with running(apiserver, "garbage-collector-controller"):
+    async with manager_controllers(apiserver, "garbage-collector-controller"):
         ok(apiserver.call("DELETE", f"{svcs2}/to-be-deleted-rc"))
         ok(apiserver.call("DELETE", f"{svcs3}/to-be-deleted-rc", {"propagationPolicy": "Orphan"}))
         deleting = ok(

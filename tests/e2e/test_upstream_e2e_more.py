@@ -34,6 +34,7 @@ from tests.e2e.test_upstream_conformance import (
     kubelet_runs,
     simple_pod,
 )
+from tests.e2e.test_upstream_conformance_kubectl import check_output
 from tests.support.apiserver import ApiServer, start_apiserver
 from tests.support.kubectl import DISPATCHER, Kubectl, make_kubectl
 from tests.support.manager import ControllerManager
@@ -1461,19 +1462,6 @@ def _taint_node(core: client.CoreV1Api) -> str:
 def _describe_has(kubectl: Kubectl, node: str, taint: str) -> None:
     output = kubectl("describe", "node", node).stdout
     check_output(output, [["Name:", node], ["Taints:"], [taint]])
-
-
-def check_output(output: str, required: list[list[str]]) -> None:
-    """checkOutput: each requirement's first item found on a line at or after the previous
-    one's, the others on that same line."""
-    lines = output.split("\n")
-    current = 0
-    for requirement in required:
-        while current < len(lines) and requirement[0] not in lines[current]:
-            current += 1
-        assert current < len(lines), f"failed to find {requirement[0]} in {output}"
-        for item in requirement[1:]:
-            assert item in lines[current], f"failed to find {item} in {lines[current]}"
 
 
 @pytest.mark.kubectl
